@@ -1,0 +1,45 @@
+"""Resolve provider endpoints: live services from the configuration, else the simulated market."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+from argus.config import ArgusConfig, ConfigError
+from extract.pipeline import Endpoints
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Providers publish the day's bars between 15:30 and 17:00 Shanghai time.
+PUBLISHED_BY = dt.time(17, 0)
+
+
+def live_through(now: dt.datetime | None = None) -> dt.date:
+    """The last calendar day whose daily data a live provider has published."""
+    now = (now or dt.datetime.now(SHANGHAI)).astimezone(SHANGHAI)
+    return now.date() if now.time() >= PUBLISHED_BY else now.date() - dt.timedelta(days=1)
+
+
+@contextmanager
+def provider_endpoints(config: ArgusConfig, as_of: dt.date | None = None) -> Iterator[tuple[Endpoints, dt.date]]:
+    """Yield the endpoints to extract from and the last date they have published."""
+    providers = config.providers
+    if providers.live:
+        if not (providers.tushare.url and providers.qmt.url):
+            raise ConfigError("providers: set both tushare.url and qmt.url for a live run, or neither for the demo")
+        token = os.environ.get(providers.tushare.token_env, "")
+        yield Endpoints(providers.tushare.url, token, providers.qmt.url), as_of or live_through()
+        return
+
+    from simulator import MarketServer, SimulatedMarket
+
+    market_cfg = config.market if as_of is None else config.market.model_copy(update={"as_of": as_of})
+    market = SimulatedMarket.build(market_cfg)
+    with MarketServer(market) as server:
+        server.set_as_of(market_cfg.published_through)
+        yield (
+            Endpoints(server.tushare_url, server.token, server.qmt_url, server.token),
+            market_cfg.published_through,
+        )

@@ -1,0 +1,79 @@
+with
+
+source as (
+    select * from {{ source('raw_tushare', 'daily_basic') }}
+),
+
+securities as (
+    select ts_code from {{ ref('brz_tushare__stock_basic') }}
+    where _reject_reason is null
+),
+
+typed as (
+    select
+        -- keys
+        {{ normalise_ts_code('ts_code') }} as ts_code,
+        {{ yyyymmdd_to_date('trade_date') }} as trade_date,
+        -- valuation
+        pe_ttm::double precision as pe_ttm,
+        pb::double precision as pb,
+        turnover_rate::double precision as turnover_rate,
+        -- share capital: Tushare counts 万股 and 万元
+        total_share::double precision * 1e4 as total_share,
+        float_share::double precision * 1e4 as float_share,
+        free_share::double precision * 1e4 as free_share,
+        total_mv::double precision * 1e4 as total_mv,
+        circ_mv::double precision * 1e4 as circ_mv,
+        -- lineage
+        _dlt_load_id,
+        _dlt_id
+    from source
+),
+
+deduplicated as (
+    select
+        typed.*,
+        {{ latest_load_rank(['ts_code', 'trade_date']) }} as load_rank
+    from typed
+),
+
+latest as (
+    select
+        deduplicated.*,
+        securities.ts_code is not null as is_known_code
+    from deduplicated
+    left join securities
+        on deduplicated.ts_code = securities.ts_code
+    where deduplicated.load_rank = 1
+        or deduplicated.ts_code is null
+        or deduplicated.trade_date is null
+),
+
+final as (
+    select
+        -- keys
+        ts_code,
+        trade_date,
+        -- valuation
+        pe_ttm,
+        pb,
+        turnover_rate,
+        -- share capital (shares, CNY)
+        total_share,
+        float_share,
+        free_share,
+        total_mv,
+        circ_mv,
+        -- lineage
+        _dlt_load_id as _load_id,
+        _dlt_id,
+        case
+            when ts_code is null or trade_date is null then 'null key'
+            when not is_known_code then 'unknown ts_code'
+            when least(total_share, float_share, free_share, total_mv, circ_mv) < 0
+                then 'negative share count or market value'
+        end as _reject_reason
+    from latest
+)
+
+select * from final
