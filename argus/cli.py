@@ -16,6 +16,9 @@ def _prefect_environment() -> None:
     # never let it phone home (the machines running Argus may have no internet).
     os.environ.setdefault("PREFECT_HOME", str(STATE_DIR / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The first start of the local API migrates its SQLite database: on a busy two-core
+    # machine that takes longer than Prefect's 20-second default.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")

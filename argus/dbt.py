@@ -54,7 +54,10 @@ def invoke(args: list[str], info: ConnectionInfo, config: ArgusConfig):
 
 
 def build_stage(stage: str, info: ConnectionInfo, config: ArgusConfig) -> DbtStageResult:
-    outcome = invoke(["build", "--select", *STAGE_SELECTORS[stage], "--quiet"], info, config)
+    # Cautious: a test that also reads a later layer waits for the stage that builds that layer.
+    outcome = invoke(
+        ["build", "--select", *STAGE_SELECTORS[stage], "--indirect-selection", "cautious", "--quiet"], info, config
+    )
     results = list(getattr(outcome.result, "results", None) or [])
     failures = [r for r in results if str(r.status) in ("error", "fail", "runtime error")]
     if not outcome.success or failures:

@@ -128,9 +128,7 @@ def _failure(outcome: ExpectationValidationResult, spec: AssetSpec, info: Connec
     details = outcome.result or {}
     # A rule GX could not evaluate (a missing table or column) must not pass silently; it
     # counts with the rule's own severity.
-    error = None
-    if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-        error = str(outcome.exception_info.get("exception_message"))
+    error = _error(outcome.exception_info or {})
     columns = meta.get("columns") or [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)] \
         or list(kwargs.get("column_list") or [])
     rows = _rows(details, columns)
@@ -149,6 +147,15 @@ def _failure(outcome: ExpectationValidationResult, spec: AssetSpec, info: Connec
         observed_value=details.get("observed_value"),
         error=error,
     )
+
+
+def _error(exception_info: dict[str, Any]) -> str | None:
+    """The first line of GX's error, which comes flat or keyed by the metric that raised it."""
+    infos = [exception_info, *(v for v in exception_info.values() if isinstance(v, dict))]
+    for info in infos:
+        if info.get("raised_exception") or info.get("exception_message"):
+            return str(info.get("exception_message") or "unknown error").strip().splitlines()[0]
+    return None
 
 
 def _rows(details: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:

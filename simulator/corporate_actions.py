@@ -51,7 +51,9 @@ def cumulative_factor(close: ArrayLike, pre_close: ArrayLike) -> FloatArray:
     close = np.asarray(close, dtype=np.float64)
     pre_close = np.asarray(pre_close, dtype=np.float64)
     if close.shape != pre_close.shape or close.ndim != 1:
-        raise ValueError(f"close and pre_close must be 1-D of one length, got {close.shape} and {pre_close.shape}")
+        raise ValueError(
+            f"close and pre_close must be 1-D of one length, got {close.shape} and {pre_close.shape}"
+        )
     steps = np.ones_like(close)
     steps[1:] = close[:-1] / pre_close[1:]
     return np.cumprod(steps)

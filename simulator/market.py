@@ -46,21 +46,61 @@ BOARDS: tuple[_Board, ...] = (
     _Board("main", "SZSE", "SZ", "主板", ("000", "001", "002", "003"), 0.30, 0.10, 0.021),
     _Board("chinext", "SZSE", "SZ", "创业板", ("300", "301"), 0.19, 0.20, 0.028),
     _Board(
-        "bse", "BSE", "BJ", "北交所",
-        ("430", "831", "832", "833", "834", "835", "836", "837", "838", "839", "870", "871", "872", "873", "920"),
-        0.08, 0.30, 0.032,
+        "bse",
+        "BSE",
+        "BJ",
+        "北交所",
+        (
+            "430",
+            "831",
+            "832",
+            "833",
+            "834",
+            "835",
+            "836",
+            "837",
+            "838",
+            "839",
+            "870",
+            "871",
+            "872",
+            "873",
+            "920",
+        ),
+        0.08,
+        0.30,
+        0.032,
     ),
 )
 ST_LIMIT = 0.05
 MAIN_FIRST_DAY_LIMIT = 0.44
 NO_LIMIT_SESSIONS = 5
 NEW_LISTING_LAG = 3
+MIN_PRICE_FOR_STOCK_DIVIDEND = 5.0
+# Mean reversion pulls towards an anchor that follows ex-dates down but not below this, so
+# twenty years of dividends and share splits do not grind prices into the sub-yuan range.
+MIN_ANCHOR_PRICE = 3.0
 
 _NAME_HEADS = list("华中国东南北金海天长安恒宏新鼎瑞信达泰盛隆通远兴光明科创联合")
 _NAME_TAILS = ("股份", "科技", "电子", "医药", "能源", "材料", "控股", "银行", "证券", "食品", "智能", "环保")
 _AREAS = ("北京", "上海", "深圳", "广东", "浙江", "江苏", "山东", "四川", "湖北", "福建", "安徽", "河南")
-_INDUSTRIES = ("银行", "白酒", "半导体", "医药生物", "电气设备", "汽车整车", "软件服务", "化工原料",
-               "房地产", "食品饮料", "通信设备", "有色金属", "建筑工程", "证券", "家用电器")
+_INDUSTRIES = (
+    "银行",
+    "白酒",
+    "半导体",
+    "医药生物",
+    "电气设备",
+    "汽车整车",
+    "软件服务",
+    "化工原料",
+    "房地产",
+    "食品饮料",
+    "通信设备",
+    "有色金属",
+    "建筑工程",
+    "证券",
+    "家用电器",
+)
 
 ROLE_NEW_LISTING = "new_listing"
 ROLE_DELISTED = "delisted"
@@ -87,23 +127,94 @@ def shanghai_midnight_ms(days: np.ndarray) -> np.ndarray:
 class SimulatedMarket:
     """The generated market: provider frames (full window) plus ground truth for tests."""
 
-    STOCK_BASIC_COLUMNS = ("ts_code", "symbol", "name", "area", "industry", "market", "exchange",
-                           "list_status", "list_date", "delist_date")
+    STOCK_BASIC_COLUMNS = (
+        "ts_code",
+        "symbol",
+        "name",
+        "area",
+        "industry",
+        "market",
+        "exchange",
+        "list_status",
+        "list_date",
+        "delist_date",
+    )
     TRADE_CAL_COLUMNS = ("exchange", "cal_date", "is_open", "pretrade_date")
-    DAILY_COLUMNS = ("ts_code", "trade_date", "open", "high", "low", "close", "pre_close", "change",
-                     "pct_chg", "vol", "amount")
+    DAILY_COLUMNS = (
+        "ts_code",
+        "trade_date",
+        "open",
+        "high",
+        "low",
+        "close",
+        "pre_close",
+        "change",
+        "pct_chg",
+        "vol",
+        "amount",
+    )
     ADJ_FACTOR_COLUMNS = ("ts_code", "trade_date", "adj_factor")
-    DAILY_BASIC_COLUMNS = ("ts_code", "trade_date", "close", "turnover_rate", "turnover_rate_f",
-                           "volume_ratio", "pe", "pe_ttm", "pb", "ps", "ps_ttm", "dv_ratio", "dv_ttm",
-                           "total_share", "float_share", "free_share", "total_mv", "circ_mv")
-    DIVIDEND_COLUMNS = ("ts_code", "end_date", "ann_date", "div_proc", "stk_div", "stk_bo_rate",
-                        "stk_co_rate", "cash_div", "cash_div_tax", "record_date", "ex_date", "pay_date",
-                        "div_listdate", "imp_ann_date")
-    QMT_COLUMNS = ("stock_code", "time", "open", "high", "low", "close", "pre_close", "volume", "amount",
-                   "suspend_flag")
+    DAILY_BASIC_COLUMNS = (
+        "ts_code",
+        "trade_date",
+        "close",
+        "turnover_rate",
+        "turnover_rate_f",
+        "volume_ratio",
+        "pe",
+        "pe_ttm",
+        "pb",
+        "ps",
+        "ps_ttm",
+        "dv_ratio",
+        "dv_ttm",
+        "total_share",
+        "float_share",
+        "free_share",
+        "total_mv",
+        "circ_mv",
+    )
+    DIVIDEND_COLUMNS = (
+        "ts_code",
+        "end_date",
+        "ann_date",
+        "div_proc",
+        "stk_div",
+        "stk_bo_rate",
+        "stk_co_rate",
+        "cash_div",
+        "cash_div_tax",
+        "record_date",
+        "ex_date",
+        "pay_date",
+        "div_listdate",
+        "imp_ann_date",
+    )
+    QMT_COLUMNS = (
+        "stock_code",
+        "time",
+        "open",
+        "high",
+        "low",
+        "close",
+        "pre_close",
+        "volume",
+        "amount",
+        "suspend_flag",
+    )
     ACTION_COLUMNS = ("ts_code", "ex_date", "cash", "bonus", "transfer", "rights", "rights_price")
-    SECURITY_COLUMNS = ("ts_code", "name", "exchange", "board", "market", "is_st", "price_limit_pct",
-                        "list_date", "delist_date", "role")
+    SECURITY_COLUMNS = (
+        "ts_code",
+        "name",
+        "exchange",
+        "board",
+        "market",
+        "is_st",
+        "price_limit_pct",
+        "list_date",
+        "delist_date",
+        "role",
+    )
     DISCREPANCY_KINDS = ("price_noise", "missing_day", "stale_bar")
 
     cfg: MarketConfig
@@ -123,6 +234,24 @@ class SimulatedMarket:
     broken_log: pd.DataFrame
     _bounds: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        # The servers and downstream tests read frames by these declared columns; fail at build, not at serve.
+        declared = {
+            "stock_basic": self.STOCK_BASIC_COLUMNS,
+            "trade_cal": self.TRADE_CAL_COLUMNS,
+            "daily": self.DAILY_COLUMNS,
+            "adj_factor": self.ADJ_FACTOR_COLUMNS,
+            "daily_basic": self.DAILY_BASIC_COLUMNS,
+            "dividend": self.DIVIDEND_COLUMNS,
+            "qmt_daily": self.QMT_COLUMNS,
+            "actions": self.ACTION_COLUMNS,
+            "securities": self.SECURITY_COLUMNS,
+        }
+        for name, columns in declared.items():
+            actual = tuple(getattr(self, name).columns)
+            if actual != columns:
+                raise ValueError(f"frame {name} has columns {actual}, declared {columns}")
+
     @classmethod
     def build(cls, cfg: MarketConfig) -> SimulatedMarket:
         """Generate the whole window [cfg.start_date, cfg.end_date] from cfg.seed."""
@@ -139,7 +268,9 @@ class SimulatedMarket:
             return self.as_of
         day = pd.Timestamp(as_of).date()
         if not self.cfg.start_date <= day <= self.cfg.end_date:
-            raise ValueError(f"as_of {day} is outside the market window [{self.cfg.start_date}, {self.cfg.end_date}]")
+            raise ValueError(
+                f"as_of {day} is outside the market window [{self.cfg.start_date}, {self.cfg.end_date}]"
+            )
         return day
 
     def day_count_through(self, as_of: dt.date | str | None = None) -> int:
@@ -183,7 +314,9 @@ class _Builder:
                 f"market window {cfg.start_date}..{cfg.end_date} has {len(self.days)} trading days; "
                 f"the simulator needs at least {MIN_OPEN_DAYS}"
             )
-        history_start = max(pd.Timestamp(FIRST_SESSION), pd.Timestamp(cfg.start_date) - pd.DateOffset(years=21))
+        history_start = max(
+            pd.Timestamp(FIRST_SESSION), pd.Timestamp(cfg.start_date) - pd.DateOffset(years=21)
+        )
         self.history = trading_days_array(history_start, pd.Timestamp(cfg.start_date) - pd.Timedelta(days=1))
         # Window day t is all_days[H + t]; announcements and listings reach back before the window.
         self.all_days = np.concatenate([self.history, self.days])
@@ -247,7 +380,9 @@ class _Builder:
 
         # Pre-window listings: uniformly over the 20 years before the window, a month clear of it.
         latest = max(1, self.H - 22)
-        self.list_day = self.history[rng.integers(0, latest, size=S)] if self.H else np.repeat(self.days[:1], S)
+        self.list_day = (
+            self.history[rng.integers(0, latest, size=S)] if self.H else np.repeat(self.days[:1], S)
+        )
         self.list_day[self.new_ix] = self.days[self.list_t[self.new_ix]]
         self.delist_day = np.full(S, np.datetime64("NaT"), dtype="datetime64[D]")
         self.delist_day[self.delisted_ix] = self.days[self.end_t[self.delisted_ix]]
@@ -291,10 +426,19 @@ class _Builder:
         self.act_rights = np.concatenate([rights, sp[:, 5]])
         self.act_discount = np.concatenate([discount, sp[:, 6]])
         order = np.lexsort((self.act_sec, self.act_t))
-        for name in ("act_sec", "act_t", "act_yield", "act_bonus", "act_transfer", "act_rights", "act_discount"):
+        for name in (
+            "act_sec",
+            "act_t",
+            "act_yield",
+            "act_bonus",
+            "act_transfer",
+            "act_rights",
+            "act_discount",
+        ):
             setattr(self, name, getattr(self, name)[order])
         self.act_bounds = np.searchsorted(self.act_t, np.arange(D + 1))
         self.act_cash = np.zeros(len(self.act_t))
+        self.act_valid = np.ones(len(self.act_t), bool)
         self.act_rights_price = np.zeros(len(self.act_t))
         self.susp_ex_t = int(D * 0.6)
 
@@ -307,10 +451,10 @@ class _Builder:
         length = np.minimum(rng.geometric(0.35, spells), 8)
         start = rng.integers(1, np.maximum(2, self.end_t[sec] - length - 1))
         for s, a, n in zip(sec, start, length):  # a handful of spells
-            susp[a: a + n, s] = True
+            susp[a : a + n, s] = True
         # The ex-date falls inside a three-day halt; trading resumes two days after it.
         s_ex = int(np.flatnonzero(self.role == ROLE_SUSPENDED_EX)[0])
-        susp[self.susp_ex_t - 1: self.susp_ex_t + 2, s_ex] = True
+        susp[self.susp_ex_t - 1 : self.susp_ex_t + 2, s_ex] = True
         t = np.arange(D)[:, None]
         self.alive = (t >= np.maximum(self.list_t, 0)[None, :]) & (t < self.end_t[None, :])
         self.susp = susp & self.alive
@@ -330,6 +474,7 @@ class _Builder:
     def _simulate_prices(self) -> None:
         rng, S, D = self.rng, self.S, self.D
         ref = np.exp(rng.uniform(np.log(3.0), np.log(120.0), S))
+        ref[self.role != ""] = np.maximum(ref[self.role != ""], 10.0)  # role cases keep their stock dividends
         ref = round_price(ref)
         self.issue_price = round_price(rng.uniform(12.0, 30.0))
         anchor = ref.copy()
@@ -352,24 +497,40 @@ class _Builder:
             if a1 > a0:
                 a = self.act_sec[a0:a1]
                 before = ref[a]
-                cash = np.where(self.act_yield[a0:a1] > 0,
-                                np.maximum(0.01, round_price(before * self.act_yield[a0:a1])), 0.0)
+                bonus, transfer, rights = (
+                    arr[a0:a1] for arr in (self.act_bonus, self.act_transfer, self.act_rights)
+                )
+                # Companies trading near a yuan do not send or transfer shares; their plan shrinks to cash.
+                cheap = before < MIN_PRICE_FOR_STOCK_DIVIDEND
+                bonus[cheap] = 0.0
+                transfer[cheap] = 0.0
+                yields = self.act_yield[a0:a1]
+                cash = np.where(
+                    (yields > 0) & (before >= 1.0), np.maximum(0.01, round_price(before * yields)), 0.0
+                )
                 rp = round_price(before * self.act_discount[a0:a1])
-                ratio = self.act_bonus[a0:a1] + self.act_transfer[a0:a1] + self.act_rights[a0:a1]
-                ex = ex_reference_price(before, cash, self.act_bonus[a0:a1], self.act_transfer[a0:a1],
-                                        self.act_rights[a0:a1], rp)
+                ratio = bonus + transfer + rights
+                # A plan left with nothing to distribute is cancelled rather than booked as an empty ex-date.
+                valid = (cash > 0) | (ratio > 0)
+                self.act_valid[a0:a1] = valid
                 self.act_cash[a0:a1], self.act_rights_price[a0:a1] = cash, rp
+                a, before, cash, rp, ratio = a[valid], before[valid], cash[valid], rp[valid], ratio[valid]
+                ex = ex_reference_price(before, cash, bonus[valid], transfer[valid], rights[valid], rp)
                 ref[a] = ex
                 factor[a] *= before / ex
-                anchor[a] *= ex / before
+                anchor[a] = np.maximum(anchor[a] * ex / before, MIN_ANCHOR_PRICE)
                 shares_mult[a] *= 1.0 + ratio
                 paid = cash > 0
                 dps[a[paid]] = cash[paid] / (1.0 + ratio[paid])
                 last_div[a[paid]] = t
             pre[t] = ref
             lim = self._limits(t_arange + t, secs)
-            up = np.where(np.isfinite(lim), round_price(ref * (1 + np.where(np.isfinite(lim), lim, 0))), np.inf)
-            down = np.where(np.isfinite(lim), round_price(ref * (1 - np.where(np.isfinite(lim), lim, 0))), 0.01)
+            up = np.where(
+                np.isfinite(lim), round_price(ref * (1 + np.where(np.isfinite(lim), lim, 0))), np.inf
+            )
+            down = np.where(
+                np.isfinite(lim), round_price(ref * (1 - np.where(np.isfinite(lim), lim, 0))), 0.01
+            )
             shock = rng.standard_t(4, S) * self.sigma / np.sqrt(2.0) - 0.01 * np.log(ref / anchor)
             if t == self.list_t[self.new_ix]:
                 shock[self.new_ix] = 0.6  # first-day pop that only an unlimited listing can print
@@ -395,7 +556,7 @@ class _Builder:
         # Long form over every listed cell, ordered by (day, security) = Tushare's by-date order.
         alive_flat = self.alive.ravel()
         pos = np.flatnonzero(alive_flat)
-        t_all, s_all = np.divmod(pos, S)
+        t_all, s_all = (ix.astype(np.int32) for ix in np.divmod(pos, S))
         susp_all = self.susp.ravel()[pos]
         pre_all = self.pre.ravel()[pos]
         close_all = self.close.ravel()[pos]
@@ -412,7 +573,9 @@ class _Builder:
         open_ = np.clip(round_price(pre * np.exp(rng.normal(0, 0.4, n) * sig)), down, up)
         top, bottom = np.maximum(open_, close), np.minimum(open_, close)
         high = np.maximum(np.minimum(up, round_price(top * (1 + np.abs(rng.normal(0, 0.6, n)) * sig))), top)
-        low = np.minimum(np.maximum(down, round_price(bottom * (1 - np.abs(rng.normal(0, 0.6, n)) * sig))), bottom)
+        low = np.minimum(
+            np.maximum(down, round_price(bottom * (1 - np.abs(rng.normal(0, 0.6, n)) * sig))), bottom
+        )
 
         total0 = np.exp(rng.uniform(np.log(8_000), np.log(400_000), S))  # 万股
         total0[self.board == "bse"] /= 20
@@ -435,31 +598,77 @@ class _Builder:
             return pd.Categorical.from_codes(codes, dtype=dtype)
 
         change = np.round(close - pre, 2)
-        daily = pd.DataFrame({
-            "ts_code": cat(s, code_dtype), "trade_date": cat(t, date_dtype),
-            "open": open_, "high": high, "low": low, "close": close, "pre_close": pre,
-            "change": change, "pct_chg": np.round(change / pre * 100, 4),
-            "vol": lots.astype(np.float64), "amount": np.round(amount_yuan / 1000, 3),
-        })
+        daily = pd.DataFrame(
+            {
+                "ts_code": cat(s, code_dtype),
+                "trade_date": cat(t, date_dtype),
+                "open": open_,
+                "high": high,
+                "low": low,
+                "close": close,
+                "pre_close": pre,
+                "change": change,
+                "pct_chg": np.round(change / pre * 100, 4),
+                "vol": lots.astype(np.float64),
+                "amount": np.round(amount_yuan / 1000, 3),
+            },
+            copy=False,  # unconsolidated: no second copy of 24M-row columns
+        )
 
-        daily_basic = self._daily_basic(t, s, close, shares, total_share, float_share, free_share, pos, tr,
-                                        cat(s, code_dtype), cat(t, date_dtype))
+        daily_basic = self._daily_basic(
+            t,
+            s,
+            close,
+            shares,
+            total_share,
+            float_share,
+            free_share,
+            pos,
+            tr,
+            cat(s, code_dtype),
+            cat(t, date_dtype),
+        )
 
         # adj_factor: every listed day incl. halts; the new listing's rows lag NEW_LISTING_LAG sessions.
         lagging = (s_all == self.new_ix) & (t_all < self.list_t[self.new_ix] + NEW_LISTING_LAG)
-        adj = pd.DataFrame({
-            "ts_code": cat(s_all[~lagging], code_dtype), "trade_date": cat(t_all[~lagging], date_dtype),
-            "adj_factor": np.round(factor_all[~lagging], 3),
-        })
-        true_factor = pd.DataFrame({
-            "ts_code": cat(s_all, code_dtype), "trade_date": cat(t_all, date_dtype), "factor": factor_all,
-        })
-        suspensions = pd.DataFrame({
-            "ts_code": self.codes[s_all[susp_all]], "trade_date": day_text[t_all[susp_all]],
-        })
+        adj = pd.DataFrame(
+            {
+                "ts_code": cat(s_all[~lagging], code_dtype),
+                "trade_date": cat(t_all[~lagging], date_dtype),
+                "adj_factor": np.round(factor_all[~lagging], 3),
+            },
+            copy=False,  # unconsolidated: no second copy of 24M-row columns
+        )
+        true_factor = pd.DataFrame(
+            {
+                "ts_code": cat(s_all, code_dtype),
+                "trade_date": cat(t_all, date_dtype),
+                "factor": factor_all,
+            },
+            copy=False,  # unconsolidated: no second copy of 24M-row columns
+        )
+        suspensions = pd.DataFrame(
+            {
+                "ts_code": self.codes[s_all[susp_all]],
+                "trade_date": day_text[t_all[susp_all]],
+            }
+        )
 
-        qmt, discrepancy_log = self._qmt(t_all, s_all, susp_all, pre_all, close_all, tr, open_, high, low,
-                                         close, lots, amount_yuan, code_dtype)
+        qmt, discrepancy_log = self._qmt(
+            t_all,
+            s_all,
+            susp_all,
+            pre_all,
+            close_all,
+            tr,
+            open_,
+            high,
+            low,
+            close,
+            lots,
+            amount_yuan,
+            code_dtype,
+        )
         daily, qmt, broken_log = self._break_rows(daily, qmt, code_dtype)
 
         securities, stock_basic = self._roster_frames()
@@ -488,8 +697,9 @@ class _Builder:
         market._bounds["qmt_daily"] = np.searchsorted(qmt_day, self.days.astype(np.int64).tolist() + [2**62])
         return market
 
-    def _daily_basic(self, t, s, close, shares, total_share, float_share, free_share, pos, tr,
-                     code_col, date_col) -> pd.DataFrame:
+    def _daily_basic(
+        self, t, s, close, shares, total_share, float_share, free_share, pos, tr, code_col, date_col
+    ) -> pd.DataFrame:
         rng, S, D = self.rng, self.S, self.D
         # Fundamentals step once a quarter (~61 sessions); four extra leading quarters feed the static pe/ps.
         quarters = D // 61 + 6
@@ -516,27 +726,54 @@ class _Builder:
         prev = lambda m, k: np.where(t - k >= 0, m[np.maximum(t - k, 0), s], 0.0)  # noqa: E731
         past_n = prev(c_cnt, 1) - prev(c_cnt, 6)
         past_sum = prev(c_sum, 1) - prev(c_sum, 6)
-        volume_ratio = np.where(past_n > 0, shares / np.where(past_n > 0, past_sum / np.maximum(past_n, 1), 1), np.nan)
+        volume_ratio = np.where(
+            past_n > 0, shares / np.where(past_n > 0, past_sum / np.maximum(past_n, 1), 1), np.nan
+        )
         dps = self.dps.ravel()[pos][tr].astype(np.float64)
 
         def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
             return np.where(den > 0, np.round(num / np.where(den > 0, den, 1), 4), np.nan)
 
-        return pd.DataFrame({
-            "ts_code": code_col, "trade_date": date_col, "close": close,
-            "turnover_rate": np.round(shares / (float_share * 1e4) * 100, 4),
-            "turnover_rate_f": np.round(shares / (free_share * 1e4) * 100, 4),
-            "volume_ratio": np.round(volume_ratio, 2),
-            "pe": ratio(close, eps_static), "pe_ttm": ratio(close, eps_ttm), "pb": ratio(close, bvps),
-            "ps": ratio(close, sps_static), "ps_ttm": ratio(close, sps_ttm),
-            "dv_ratio": np.round(dps / close * 100, 4), "dv_ttm": np.round(dps / close * 100, 4),
-            "total_share": np.round(total_share, 4), "float_share": np.round(float_share, 4),
-            "free_share": np.round(free_share, 4),
-            "total_mv": np.round(close * total_share, 4), "circ_mv": np.round(close * float_share, 4),
-        })
+        return pd.DataFrame(
+            {
+                "ts_code": code_col,
+                "trade_date": date_col,
+                "close": close.copy(),  # daily shares `close`; broken rows must corrupt only daily
+                "turnover_rate": np.round(shares / (float_share * 1e4) * 100, 4),
+                "turnover_rate_f": np.round(shares / (free_share * 1e4) * 100, 4),
+                "volume_ratio": np.round(volume_ratio, 2),
+                "pe": ratio(close, eps_static),
+                "pe_ttm": ratio(close, eps_ttm),
+                "pb": ratio(close, bvps),
+                "ps": ratio(close, sps_static),
+                "ps_ttm": ratio(close, sps_ttm),
+                "dv_ratio": np.round(dps / close * 100, 4),
+                "dv_ttm": np.round(dps / close * 100, 4),
+                "total_share": np.round(total_share, 4),
+                "float_share": np.round(float_share, 4),
+                "free_share": np.round(free_share, 4),
+                "total_mv": np.round(close * total_share, 4),
+                "circ_mv": np.round(close * float_share, 4),
+            },
+            copy=False,  # unconsolidated: no second copy of 24M-row columns
+        )
 
-    def _qmt(self, t_all, s_all, susp_all, pre_all, close_all, tr, open_, high, low, close, lots, amount,
-             code_dtype) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _qmt(
+        self,
+        t_all,
+        s_all,
+        susp_all,
+        pre_all,
+        close_all,
+        tr,
+        open_,
+        high,
+        low,
+        close,
+        lots,
+        amount,
+        code_dtype,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         rng = self.rng
         n_all = len(t_all)
         # Halted rows carry the last traded close (or the pre-window reference) in every price field.
@@ -582,24 +819,33 @@ class _Builder:
         keep = np.ones(n_all, bool)
         keep[hit[kind == 1]] = False
 
-        qmt = pd.DataFrame({
-            "stock_code": pd.Categorical.from_codes(s_all[keep], dtype=code_dtype),
-            "time": shanghai_midnight_ms(self.days[t_all[keep]]),
-            **{name: cols[name][keep] for name in ("open", "high", "low", "close", "pre_close")},
-            "volume": volume[keep], "amount": cols["amount"][keep],
-            "suspend_flag": susp_all[keep].astype(np.int64),
-        })
-        log = pd.DataFrame({
-            "ts_code": self.codes[s_all[hit]], "trade_date": yyyymmdd(self.days[t_all[hit]]),
-            "kind": np.array(SimulatedMarket.DISCREPANCY_KINDS, dtype=object)[kind],
-        })
+        qmt = pd.DataFrame(
+            {
+                "stock_code": pd.Categorical.from_codes(s_all[keep], dtype=code_dtype),
+                "time": shanghai_midnight_ms(self.days[t_all[keep]]),
+                **{name: cols[name][keep] for name in ("open", "high", "low", "close", "pre_close")},
+                "volume": volume[keep],
+                "amount": cols["amount"][keep],
+                "suspend_flag": susp_all[keep].astype(np.int64),
+            },
+            copy=False,  # unconsolidated: no second copy of 24M-row columns
+        )
+        log = pd.DataFrame(
+            {
+                "ts_code": self.codes[s_all[hit]],
+                "trade_date": yyyymmdd(self.days[t_all[hit]]),
+                "kind": np.array(SimulatedMarket.DISCREPANCY_KINDS, dtype=object)[kind],
+            }
+        )
         return qmt, log
 
     def _break_rows(self, daily: pd.DataFrame, qmt: pd.DataFrame, code_dtype: pd.CategoricalDtype):
         """Corrupt the configured upstream rows; unknown codes extend the categorical vocabulary."""
         log = []
-        extra_codes = sorted({b.ts_code or "699999.SH" for b in self.cfg.broken_rows if b.kind == "unknown_code"}
-                             - set(self.codes))
+        extra_codes = sorted(
+            {b.ts_code or "699999.SH" for b in self.cfg.broken_rows if b.kind == "unknown_code"}
+            - set(self.codes)
+        )
         if extra_codes:
             dtype = pd.CategoricalDtype(sorted(list(self.codes) + extra_codes), ordered=True)
             daily["ts_code"] = daily["ts_code"].cat.set_categories(dtype.categories, ordered=True)
@@ -607,10 +853,15 @@ class _Builder:
         for b in self.cfg.broken_rows:
             day = np.datetime64(b.trade_date, "D")
             if not (self.days == day).any():
-                raise ValueError(f"broken row {b.kind} on {b.trade_date}: not a trading day of the market window")
+                raise ValueError(
+                    f"broken row {b.kind} on {b.trade_date}: not a trading day of the market window"
+                )
             frame, code_col = (daily, "ts_code") if b.provider == "tushare" else (qmt, "stock_code")
-            on_day = (frame["trade_date"] == yyyymmdd(np.array([day]))[0]) if b.provider == "tushare" \
+            on_day = (
+                (frame["trade_date"] == yyyymmdd(np.array([day]))[0])
+                if b.provider == "tushare"
                 else (frame["time"] == shanghai_midnight_ms(np.array([day]))[0])
+            )
             if b.provider == "qmt":
                 on_day &= frame["suspend_flag"] == 0
             candidates = np.flatnonzero(on_day.to_numpy())
@@ -625,7 +876,9 @@ class _Builder:
                 else:
                     match = candidates[frame[code_col].to_numpy()[candidates] == b.ts_code]
                     if not len(match):
-                        raise ValueError(f"broken row {b.kind}: {b.ts_code} has no {b.provider} bar on {b.trade_date}")
+                        raise ValueError(
+                            f"broken row {b.kind}: {b.ts_code} has no {b.provider} bar on {b.trade_date}"
+                        )
                     target = match[0]
                 code = str(frame[code_col].iloc[target])
             if b.kind == "negative_price":
@@ -649,20 +902,35 @@ class _Builder:
         boards = [BOARDS[i] for i in self.board_ix]
         list_text = yyyymmdd(self.list_day)
         delist_text = yyyymmdd(self.delist_day)
-        securities = pd.DataFrame({
-            "ts_code": self.codes, "name": self.names,
-            "exchange": [b.exchange for b in boards], "board": self.board,
-            "market": [b.market for b in boards], "is_st": self.is_st, "price_limit_pct": self.limit * 100,
-            "list_date": list_text, "delist_date": delist_text, "role": self.role,
-        })
+        securities = pd.DataFrame(
+            {
+                "ts_code": self.codes,
+                "name": self.names,
+                "exchange": [b.exchange for b in boards],
+                "board": self.board,
+                "market": [b.market for b in boards],
+                "is_st": self.is_st,
+                "price_limit_pct": self.limit * 100,
+                "list_date": list_text,
+                "delist_date": delist_text,
+                "role": self.role,
+            }
+        )
         rng = self.rng
-        stock_basic = pd.DataFrame({
-            "ts_code": self.codes, "symbol": [c[:6] for c in self.codes], "name": self.names,
-            "area": rng.choice(_AREAS, self.S), "industry": rng.choice(_INDUSTRIES, self.S),
-            "market": securities["market"], "exchange": securities["exchange"],
-            "list_status": np.where(securities["delist_date"].notna(), "D", "L"),
-            "list_date": list_text, "delist_date": delist_text,
-        })
+        stock_basic = pd.DataFrame(
+            {
+                "ts_code": self.codes,
+                "symbol": [c[:6] for c in self.codes],
+                "name": self.names,
+                "area": rng.choice(_AREAS, self.S),
+                "industry": rng.choice(_INDUSTRIES, self.S),
+                "market": securities["market"],
+                "exchange": securities["exchange"],
+                "list_status": np.where(securities["delist_date"].notna(), "D", "L"),
+                "list_date": list_text,
+                "delist_date": delist_text,
+            }
+        )
         return securities, stock_basic
 
     def _trade_cal(self) -> pd.DataFrame:
@@ -671,21 +939,32 @@ class _Builder:
         # pretrade_date: the last open day strictly before each calendar day.
         prev_ix = np.searchsorted(self.all_days, cal, side="left") - 1
         pretrade = np.where(prev_ix >= 0, self.all_days[np.maximum(prev_ix, 0)], np.datetime64("NaT"))
-        return pd.DataFrame({
-            "exchange": "SSE", "cal_date": yyyymmdd(cal), "is_open": is_open.astype(np.int64),
-            "pretrade_date": yyyymmdd(pretrade),
-        })
+        return pd.DataFrame(
+            {
+                "exchange": "SSE",
+                "cal_date": yyyymmdd(cal),
+                "is_open": is_open.astype(np.int64),
+                "pretrade_date": yyyymmdd(pretrade),
+            }
+        )
 
     def _actions_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "ts_code": self.codes[self.act_sec], "ex_date": yyyymmdd(self.days[self.act_t]),
-            "cash": self.act_cash, "bonus": self.act_bonus, "transfer": self.act_transfer,
-            "rights": self.act_rights, "rights_price": self.act_rights_price,
-        })
+        v = self.act_valid
+        return pd.DataFrame(
+            {
+                "ts_code": self.codes[self.act_sec[v]],
+                "ex_date": yyyymmdd(self.days[self.act_t[v]]),
+                "cash": self.act_cash[v],
+                "bonus": self.act_bonus[v],
+                "transfer": self.act_transfer[v],
+                "rights": self.act_rights[v],
+                "rights_price": self.act_rights_price[v],
+            }
+        )
 
     def _dividend(self) -> pd.DataFrame:
         """预案 → 股东大会通过 → 实施 rows per dividend action; rights issues are not dividends."""
-        is_div = self.act_rights == 0
+        is_div = (self.act_rights == 0) & self.act_valid
         sec, t = self.act_sec[is_div], self.act_t[is_div]
         g = self.H + t  # index into all_days
         # Announcement offsets in trading days before the ex-date; the consecutive pair shares none.
@@ -699,7 +978,9 @@ class _Builder:
         frame = pd.DataFrame({"sec": sec, "t": t, "end": end})
         clash = frame.duplicated(["sec", "end"], keep="first").to_numpy()
         while clash.any():
-            quarter_back = pd.DatetimeIndex(frame.loc[clash, "end"].values.astype("datetime64[ns]")).to_period("Q") - 1
+            quarter_back = (
+                pd.DatetimeIndex(frame.loc[clash, "end"].values.astype("datetime64[ns]")).to_period("Q") - 1
+            )
             frame.loc[clash, "end"] = quarter_back.to_timestamp(how="end").values.astype("datetime64[D]")
             clash = frame.duplicated(["sec", "end"], keep="first").to_numpy()
         end = frame["end"].to_numpy().astype("datetime64[D]")
@@ -707,20 +988,31 @@ class _Builder:
         cash_tax = self.act_cash[is_div]
         has_stock = (bo + co) > 0
         base = {
-            "ts_code": self.codes[sec], "end_date": yyyymmdd(end), "stk_div": np.round(bo + co, 4),
-            "stk_bo_rate": bo, "stk_co_rate": co, "cash_div": np.round(cash_tax * 0.9, 4),
+            "ts_code": self.codes[sec],
+            "end_date": yyyymmdd(end),
+            "stk_div": np.round(bo + co, 4),
+            "stk_bo_rate": bo,
+            "stk_co_rate": co,
+            "cash_div": np.round(cash_tax * 0.9, 4),
             "cash_div_tax": cash_tax,
         }
         nat = np.full(len(sec), np.datetime64("NaT"), dtype="datetime64[D]")
         stages = []
         for proc, ann, final in (("预案", plan, False), ("股东大会通过", agm, False), ("实施", imp, True)):
-            stages.append(pd.DataFrame({
-                **base, "ann_date": yyyymmdd(ann), "div_proc": proc,
-                "record_date": yyyymmdd(record if final else nat), "ex_date": yyyymmdd(ex if final else nat),
-                "pay_date": yyyymmdd(ex if final else nat),
-                "div_listdate": yyyymmdd(np.where(has_stock, ex, nat) if final else nat),
-                "imp_ann_date": yyyymmdd(imp if final else nat),
-            }))
+            stages.append(
+                pd.DataFrame(
+                    {
+                        **base,
+                        "ann_date": yyyymmdd(ann),
+                        "div_proc": proc,
+                        "record_date": yyyymmdd(record if final else nat),
+                        "ex_date": yyyymmdd(ex if final else nat),
+                        "pay_date": yyyymmdd(ex if final else nat),
+                        "div_listdate": yyyymmdd(np.where(has_stock, ex, nat) if final else nat),
+                        "imp_ann_date": yyyymmdd(imp if final else nat),
+                    }
+                )
+            )
         out = pd.concat(stages, ignore_index=True)
         out = out.sort_values(["ts_code", "end_date", "ann_date"], kind="stable").reset_index(drop=True)
         return out[list(SimulatedMarket.DIVIDEND_COLUMNS)]

@@ -52,7 +52,9 @@ class QmtAgentService:
         "京市A股": ("BJ",),
     }
 
-    def __init__(self, market: SimulatedMarket, as_of: Callable[[], dt.date], token: str | None = None) -> None:
+    def __init__(
+        self, market: SimulatedMarket, as_of: Callable[[], dt.date], token: str | None = None
+    ) -> None:
         self.market = market
         self.as_of = as_of
         self.token = token
@@ -72,7 +74,7 @@ class QmtAgentService:
             query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
             route = url.path.rstrip("/")
             prefix = f"/api/{API_VERSION}/"
-            endpoint = route[len(prefix):] if route.startswith(prefix) else None
+            endpoint = route[len(prefix) :] if route.startswith(prefix) else None
             handler = {
                 "health": self._health,
                 "trading_dates": self._trading_dates,
@@ -90,8 +92,12 @@ class QmtAgentService:
             return
         supplied = header[7:] if header and header.startswith("Bearer ") else None
         if supplied is None or not hmac.compare_digest(supplied, self.token):
-            raise AgentError(401, "unauthorized", "missing or wrong bearer token in the Authorization header",
-                             "Authorization")
+            raise AgentError(
+                401,
+                "unauthorized",
+                "missing or wrong bearer token in the Authorization header",
+                "Authorization",
+            )
 
     @staticmethod
     def _json(doc: dict) -> tuple[int, str, bytes]:
@@ -101,8 +107,12 @@ class QmtAgentService:
     def _known(query: dict[str, str], allowed: set[str]) -> None:
         unknown = sorted(set(query) - allowed)
         if unknown:
-            raise AgentError(400, "bad_parameter", f"unknown parameter(s) {', '.join(unknown)}; "
-                                                   f"accepted: {', '.join(sorted(allowed))}", unknown[0])
+            raise AgentError(
+                400,
+                "bad_parameter",
+                f"unknown parameter(s) {', '.join(unknown)}; accepted: {', '.join(sorted(allowed))}",
+                unknown[0],
+            )
 
     @staticmethod
     def _date(query: dict[str, str], name: str, default: str) -> str:
@@ -117,8 +127,9 @@ class QmtAgentService:
     # ----------------------------------------------------------- endpoints
     def _health(self, query: dict[str, str], accept: str) -> tuple[int, str, bytes]:
         self._known(query, set())
-        return self._json({"status": "ok", "source": "simulator", "api_version": API_VERSION,
-                           "as_of": self._as_of_text()})
+        return self._json(
+            {"status": "ok", "source": "simulator", "api_version": API_VERSION, "as_of": self._as_of_text()}
+        )
 
     def _day_range(self, query: dict[str, str]) -> tuple[int, int]:
         start = self._date(query, "start_time", "00000000")
@@ -131,18 +142,28 @@ class QmtAgentService:
         self._known(query, {"market", "start_time", "end_time"})
         market = query.get("market", "SH")
         if market not in self.MARKETS:
-            raise AgentError(400, "bad_parameter", f"market must be one of {', '.join(self.MARKETS)}, "
-                                                   f"got {market!r}", "market")
+            raise AgentError(
+                400,
+                "bad_parameter",
+                f"market must be one of {', '.join(self.MARKETS)}, got {market!r}",
+                "market",
+            )
         first, last = self._day_range(query)
-        return self._json({"market": market, "dates": self.window_days[first:last].tolist(),
-                           "times": self.window_ms[first:last].tolist()})
+        return self._json(
+            {
+                "market": market,
+                "dates": self.window_days[first:last].tolist(),
+                "times": self.window_ms[first:last].tolist(),
+            }
+        )
 
     def _sector_stocks(self, query: dict[str, str], accept: str) -> tuple[int, str, bytes]:
         self._known(query, {"sector"})
         sector = query.get("sector", "")
         if sector not in self.SECTORS:
-            raise AgentError(400, "bad_parameter", f"unknown sector {sector!r}; known: {', '.join(self.SECTORS)}",
-                             "sector")
+            raise AgentError(
+                400, "bad_parameter", f"unknown sector {sector!r}; known: {', '.join(self.SECTORS)}", "sector"
+            )
         listed = self.market.visible("stock_basic", self.as_of())
         listed = listed[listed["list_status"] == "L"]
         suffix = listed["ts_code"].str[-2:]
@@ -150,28 +171,45 @@ class QmtAgentService:
         return self._json({"sector": sector, "stocks": codes})
 
     def _market_data(self, query: dict[str, str], accept: str) -> tuple[int, str, bytes]:
-        self._known(query, {"stock_list", "period", "start_time", "end_time", "dividend_type", "fields", "format"})
+        self._known(
+            query, {"stock_list", "period", "start_time", "end_time", "dividend_type", "fields", "format"}
+        )
         if query.get("period", "1d") != "1d":
-            raise AgentError(400, "bad_parameter", f"period {query['period']!r} is not served; only 1d", "period")
+            raise AgentError(
+                400, "bad_parameter", f"period {query['period']!r} is not served; only 1d", "period"
+            )
         if query.get("dividend_type", "none") != "none":
-            raise AgentError(400, "bad_parameter", f"dividend_type {query['dividend_type']!r} is not served; only "
-                                                   "none (raw prices; adjust downstream)", "dividend_type")
+            raise AgentError(
+                400,
+                "bad_parameter",
+                f"dividend_type {query['dividend_type']!r} is not served; only "
+                "none (raw prices; adjust downstream)",
+                "dividend_type",
+            )
         fmt = query.get("format", "")
         if fmt not in ("", "json", "arrow"):
             raise AgentError(400, "bad_parameter", f"format must be json or arrow, got {fmt!r}", "format")
         fields = self._fields(query.get("fields", ""))
         stock_list = query.get("stock_list", "")
         if not stock_list:
-            raise AgentError(400, "bad_parameter", "stock_list is required: 'all' or comma-separated codes "
-                                                   "like 600519.SH", "stock_list")
+            raise AgentError(
+                400,
+                "bad_parameter",
+                "stock_list is required: 'all' or comma-separated codes like 600519.SH",
+                "stock_list",
+            )
         first, last = self._day_range(query)
         rows = np.arange(self.day_bounds[first], self.day_bounds[last])
         if stock_list != "all":
             wanted = [c.strip() for c in stock_list.split(",") if c.strip()]
             bad = [c for c in wanted if not _CODE.match(c)]
             if bad:
-                raise AgentError(400, "bad_parameter", f"stock_list has malformed code(s) {', '.join(bad)}; "
-                                                       "expected like 600519.SH", "stock_list")
+                raise AgentError(
+                    400,
+                    "bad_parameter",
+                    f"stock_list has malformed code(s) {', '.join(bad)}; expected like 600519.SH",
+                    "stock_list",
+                )
             targets = np.flatnonzero(np.isin(self.code_names, wanted))
             rows = rows[np.isin(self.code_codes[rows], targets)]
         columns: dict[str, np.ndarray] = {"stock_code": self.code_names[self.code_codes[rows]]}
@@ -179,9 +217,13 @@ class QmtAgentService:
             columns[name] = self.frame[self.FRAME_COLUMN.get(name, name)].to_numpy()[rows]
         if fmt == "arrow" or (fmt == "" and ARROW_MIME in accept):
             return 200, ARROW_MIME, self._arrow(columns)
-        doc = {"period": "1d", "dividend_type": "none", "count": len(rows),
-               "fields": ["stock_code", *fields],
-               "data": {name: values.tolist() for name, values in columns.items()}}
+        doc = {
+            "period": "1d",
+            "dividend_type": "none",
+            "count": len(rows),
+            "fields": ["stock_code", *fields],
+            "data": {name: values.tolist() for name, values in columns.items()},
+        }
         return self._json(doc)
 
     def _fields(self, raw: str) -> tuple[str, ...]:
@@ -190,14 +232,20 @@ class QmtAgentService:
         fields = tuple(f.strip() for f in raw.split(",") if f.strip())
         unknown = [f for f in fields if f not in self.FIELDS]
         if unknown:
-            raise AgentError(400, "bad_parameter", f"fields names unknown field(s) {', '.join(unknown)}; "
-                                                   f"available: {', '.join(self.FIELDS)}", "fields")
+            raise AgentError(
+                400,
+                "bad_parameter",
+                f"fields names unknown field(s) {', '.join(unknown)}; available: {', '.join(self.FIELDS)}",
+                "fields",
+            )
         return fields
 
     @staticmethod
     def _arrow(columns: dict[str, np.ndarray]) -> bytes:
-        arrays = {name: pa.array(values.astype(str) if name == "stock_code" else values, from_pandas=True)
-                  for name, values in columns.items()}
+        arrays = {
+            name: pa.array(values.astype(str) if name == "stock_code" else values, from_pandas=True)
+            for name, values in columns.items()
+        }
         table = pa.table(arrays)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:
@@ -224,4 +272,3 @@ def make_handler(service: QmtAgentService) -> type[BaseHTTPRequestHandler]:
             """Loopback test traffic would flood stderr."""
 
     return QmtAgentHandler
-

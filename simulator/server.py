@@ -37,8 +37,14 @@ class MarketServer:
     The QMT agent requires a bearer token only when `qmt_token` is given.
     """
 
-    def __init__(self, market: SimulatedMarket, token: str = "argus-sim", *, qmt_token: str | None = None,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        market: SimulatedMarket,
+        token: str = "argus-sim",
+        *,
+        qmt_token: str | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.market = market
         self.token = token
         self.qmt_token = qmt_token
@@ -70,8 +76,12 @@ class MarketServer:
         if not self._threads:
             for server in self._servers:
                 # A short poll keeps close() (which waits for the loop to notice) quick in tests.
-                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                          name=f"argus-sim-{server.server_address[1]}", daemon=True)
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"argus-sim-{server.server_address[1]}",
+                    daemon=True,
+                )
                 thread.start()
                 self._threads.append(thread)
         return self
@@ -88,6 +98,7 @@ class MarketServer:
     def __enter__(self) -> MarketServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

@@ -74,8 +74,9 @@ class _DateIndexedFrame:
         values = col.to_numpy()
         return lambda rows: values[rows].tolist()
 
-    def rows(self, codes: list[str] | None, first_day: int, last_day: int, offset: int,
-             limit: int) -> tuple[np.ndarray, int]:
+    def rows(
+        self, codes: list[str] | None, first_day: int, last_day: int, offset: int, limit: int
+    ) -> tuple[np.ndarray, int]:
         """Rows for days [first_day, last_day] (window day indices), newest day first like Tushare."""
         if last_day < first_day:
             return np.empty(0, np.int64), 0
@@ -85,11 +86,11 @@ class _DateIndexedFrame:
                 ix = self.code_names.get_indexer([code])[0]
                 if ix < 0:
                     continue
-                seg = self.by_code[self.code_bounds[ix]: self.code_bounds[ix + 1]]
+                seg = self.by_code[self.code_bounds[ix] : self.code_bounds[ix + 1]]
                 lo, hi = np.searchsorted(self.day_codes[seg], [first_day, last_day + 1])
                 parts.append(seg[lo:hi][::-1])
             found = np.concatenate(parts) if parts else np.empty(0, np.int64)
-            return found[offset: offset + limit], len(found)
+            return found[offset : offset + limit], len(found)
         days = np.arange(last_day, first_day - 1, -1)
         sizes = self.day_bounds[days + 1] - self.day_bounds[days]
         ends = np.cumsum(sizes)
@@ -100,28 +101,54 @@ class _DateIndexedFrame:
         # Only the days the page touches are materialised.
         first_block = int(np.searchsorted(ends, offset, side="right"))
         last_block = int(np.searchsorted(ends, stop - 1, side="right"))
-        pieces = [np.arange(self.day_bounds[d], self.day_bounds[d + 1]) for d in days[first_block: last_block + 1]]
+        pieces = [
+            np.arange(self.day_bounds[d], self.day_bounds[d + 1]) for d in days[first_block : last_block + 1]
+        ]
         flat = np.concatenate(pieces)
         skip = offset - (int(ends[first_block - 1]) if first_block else 0)
-        return flat[skip: skip + (stop - offset)], total
+        return flat[skip : skip + (stop - offset)], total
 
 
 class TushareService:
     """Answers Tushare Pro requests for one market at a moving as-of date."""
 
     APIS: dict[str, _Api] = {
-        "stock_basic": _Api(frozenset({"ts_code", "list_status", "exchange", "market"}),
-                            SimulatedMarket.STOCK_BASIC_COLUMNS, 6000, "_stock_basic"),
-        "trade_cal": _Api(frozenset({"exchange", "start_date", "end_date", "is_open"}),
-                          SimulatedMarket.TRADE_CAL_COLUMNS, 10000, "_trade_cal"),
-        "daily": _Api(frozenset({"ts_code", "trade_date", "start_date", "end_date"}),
-                      SimulatedMarket.DAILY_COLUMNS, 6000, "_bars"),
-        "adj_factor": _Api(frozenset({"ts_code", "trade_date", "start_date", "end_date"}),
-                           SimulatedMarket.ADJ_FACTOR_COLUMNS, 6000, "_bars"),
-        "daily_basic": _Api(frozenset({"ts_code", "trade_date", "start_date", "end_date"}),
-                            SimulatedMarket.DAILY_BASIC_COLUMNS, 6000, "_bars"),
-        "dividend": _Api(frozenset({"ts_code", "ann_date", "imp_ann_date", "ex_date", "record_date"}),
-                         SimulatedMarket.DIVIDEND_COLUMNS, 6000, "_dividend"),
+        "stock_basic": _Api(
+            frozenset({"ts_code", "list_status", "exchange", "market"}),
+            SimulatedMarket.STOCK_BASIC_COLUMNS,
+            6000,
+            "_stock_basic",
+        ),
+        "trade_cal": _Api(
+            frozenset({"exchange", "start_date", "end_date", "is_open"}),
+            SimulatedMarket.TRADE_CAL_COLUMNS,
+            10000,
+            "_trade_cal",
+        ),
+        "daily": _Api(
+            frozenset({"ts_code", "trade_date", "start_date", "end_date"}),
+            SimulatedMarket.DAILY_COLUMNS,
+            6000,
+            "_bars",
+        ),
+        "adj_factor": _Api(
+            frozenset({"ts_code", "trade_date", "start_date", "end_date"}),
+            SimulatedMarket.ADJ_FACTOR_COLUMNS,
+            6000,
+            "_bars",
+        ),
+        "daily_basic": _Api(
+            frozenset({"ts_code", "trade_date", "start_date", "end_date"}),
+            SimulatedMarket.DAILY_BASIC_COLUMNS,
+            6000,
+            "_bars",
+        ),
+        "dividend": _Api(
+            frozenset({"ts_code", "ann_date", "imp_ann_date", "ex_date", "record_date"}),
+            SimulatedMarket.DIVIDEND_COLUMNS,
+            6000,
+            "_dividend",
+        ),
     }
     EXCHANGES = ("SSE", "SZSE", "BSE")
 
@@ -145,8 +172,12 @@ class TushareService:
         except TushareError as exc:
             return {"request_id": request_id, "code": exc.code, "msg": exc.msg, "data": None}
         except Exception as exc:  # a simulator bug must still reach the client as a message
-            return {"request_id": request_id, "code": CODE_SERVER_ERROR,
-                    "msg": f"simulator error: {type(exc).__name__}: {exc}", "data": None}
+            return {
+                "request_id": request_id,
+                "code": CODE_SERVER_ERROR,
+                "msg": f"simulator error: {type(exc).__name__}: {exc}",
+                "data": None,
+            }
 
     def _dispatch(self, body: bytes, path_api: str | None) -> dict:
         try:
@@ -156,15 +187,22 @@ class TushareService:
         if not isinstance(req, dict):
             raise TushareError(CODE_BAD_PARAM, "request body must be a JSON object")
         if req.get("token") != self.token:
-            raise TushareError(CODE_BAD_TOKEN, "token is invalid: it does not match the token this "
-                                               "simulated Tushare server was started with")
+            raise TushareError(
+                CODE_BAD_TOKEN,
+                "token is invalid: it does not match the token this "
+                "simulated Tushare server was started with",
+            )
         api_name = req.get("api_name") or path_api
         if path_api and api_name != path_api:
-            raise TushareError(CODE_BAD_PARAM, f"api_name {api_name!r} in the body differs from {path_api!r} in the URL")
+            raise TushareError(
+                CODE_BAD_PARAM, f"api_name {api_name!r} in the body differs from {path_api!r} in the URL"
+            )
         api = self.APIS.get(api_name or "")
         if api is None:
-            raise TushareError(CODE_UNKNOWN_API, f"unknown api_name {api_name!r}; this server offers "
-                                                 f"{', '.join(sorted(self.APIS))}")
+            raise TushareError(
+                CODE_UNKNOWN_API,
+                f"unknown api_name {api_name!r}; this server offers {', '.join(sorted(self.APIS))}",
+            )
         params = req.get("params") or {}
         if not isinstance(params, dict):
             raise TushareError(CODE_BAD_PARAM, "params must be a JSON object")
@@ -173,8 +211,11 @@ class TushareService:
         limit = min(self._int_param(params.pop("limit", api.row_limit), "limit", 1), api.row_limit)
         unknown = sorted(set(params) - api.params)
         if unknown:
-            raise TushareError(CODE_BAD_PARAM, f"{api_name} does not accept parameter(s) {', '.join(unknown)}; "
-                                               f"accepted: {', '.join(sorted(api.params | {'limit', 'offset'}))}")
+            raise TushareError(
+                CODE_BAD_PARAM,
+                f"{api_name} does not accept parameter(s) {', '.join(unknown)}; "
+                f"accepted: {', '.join(sorted(api.params | {'limit', 'offset'}))}",
+            )
         fields = self._fields(req.get("fields"), api, api_name)
         for key, value in params.items():
             if key.endswith("_date") and (not isinstance(value, str) or not _DATE.match(value)):
@@ -202,14 +243,16 @@ class TushareService:
         fields = tuple(name.strip() for name in names if name.strip())
         unknown = [name for name in fields if name not in api.columns]
         if unknown:
-            raise TushareError(CODE_BAD_PARAM, f"{api_name} has no field(s) {', '.join(unknown)}; "
-                                               f"available: {', '.join(api.columns)}")
+            raise TushareError(
+                CODE_BAD_PARAM,
+                f"{api_name} has no field(s) {', '.join(unknown)}; available: {', '.join(api.columns)}",
+            )
         return fields
 
     # ------------------------------------------------------------- handlers
     @staticmethod
     def _page(frame: pd.DataFrame, fields: tuple[str, ...], offset: int, limit: int) -> tuple[list, int]:
-        page = frame.iloc[offset: offset + limit]
+        page = frame.iloc[offset : offset + limit]
         cols = [page[name].astype(object).where(page[name].notna(), None).tolist() for name in fields]
         return cols, len(frame)
 
@@ -221,8 +264,11 @@ class TushareService:
         mask = frame["list_status"] == status
         if "exchange" in params:
             if params["exchange"] not in self.EXCHANGES:
-                raise TushareError(CODE_BAD_PARAM, f"stock_basic: exchange must be one of "
-                                                   f"{', '.join(self.EXCHANGES)}, got {params['exchange']!r}")
+                raise TushareError(
+                    CODE_BAD_PARAM,
+                    f"stock_basic: exchange must be one of "
+                    f"{', '.join(self.EXCHANGES)}, got {params['exchange']!r}",
+                )
             mask &= frame["exchange"] == params["exchange"]
         if "market" in params:
             mask &= frame["market"] == params["market"]
@@ -233,20 +279,27 @@ class TushareService:
     def _trade_cal(self, api_name, params, fields, as_of, offset, limit):
         exchange = params.get("exchange", "SSE")
         if exchange not in self.EXCHANGES:
-            raise TushareError(CODE_BAD_PARAM, f"trade_cal: exchange must be one of {', '.join(self.EXCHANGES)}, "
-                                               f"got {exchange!r}")
+            raise TushareError(
+                CODE_BAD_PARAM,
+                f"trade_cal: exchange must be one of {', '.join(self.EXCHANGES)}, got {exchange!r}",
+            )
         frame = self.market.visible("trade_cal", as_of).assign(exchange=exchange)
-        mask = (frame["cal_date"] >= params.get("start_date", "00000000")) & \
-               (frame["cal_date"] <= params.get("end_date", "99999999"))
+        mask = (frame["cal_date"] >= params.get("start_date", "00000000")) & (
+            frame["cal_date"] <= params.get("end_date", "99999999")
+        )
         if "is_open" in params:
             if str(params["is_open"]) not in ("0", "1"):
-                raise TushareError(CODE_BAD_PARAM, f"trade_cal: is_open must be 0 or 1, got {params['is_open']!r}")
+                raise TushareError(
+                    CODE_BAD_PARAM, f"trade_cal: is_open must be 0 or 1, got {params['is_open']!r}"
+                )
             mask &= frame["is_open"] == int(params["is_open"])
         return self._page(frame[mask], fields, offset, limit)
 
     def _bars(self, api_name, params, fields, as_of, offset, limit):
         if "trade_date" in params and ({"start_date", "end_date"} & set(params)):
-            raise TushareError(CODE_BAD_PARAM, f"{api_name}: give trade_date or start_date/end_date, not both")
+            raise TushareError(
+                CODE_BAD_PARAM, f"{api_name}: give trade_date or start_date/end_date, not both"
+            )
         start = params.get("trade_date", params.get("start_date", "00000000"))
         end = min(params.get("trade_date", params.get("end_date", "99999999")), as_of)
         first = int(np.searchsorted(self.window_days, start, side="left"))
@@ -276,8 +329,14 @@ def make_handler(service: TushareService) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 (http.server naming)
             parts = [p for p in self.path.split("?")[0].split("/") if p]
             if not parts or parts[0] != "dataapi" or len(parts) > 2:
-                self._send(404, {"code": CODE_UNKNOWN_API, "msg": f"no such path {self.path}; post to /dataapi/<api_name>",
-                                 "data": None})
+                self._send(
+                    404,
+                    {
+                        "code": CODE_UNKNOWN_API,
+                        "msg": f"no such path {self.path}; post to /dataapi/<api_name>",
+                        "data": None,
+                    },
+                )
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)

@@ -11,8 +11,13 @@ START, END = dt.date(2024, 1, 2), dt.date(2024, 6, 28)
 
 
 def small_config(**changes) -> MarketConfig:
-    base = dict(seed=7, securities=20, start_date=START, end_date=END,
-                discrepancies={"rate": 0.02, "price_noise_max": 0.02})
+    base = dict(
+        seed=7,
+        securities=20,
+        start_date=START,
+        end_date=END,
+        discrepancies={"rate": 0.02, "price_noise_max": 0.02},
+    )
     return MarketConfig.model_validate({**base, **changes})
 
 

@@ -8,11 +8,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from sim_support import END, START, role, small_config
 
 from simulator import SimulatedMarket
 from simulator.calendar import previous_trading_day, trading_days, trading_days_array
 from simulator.corporate_actions import cumulative_factor, ex_reference_price, round_price
-from sim_support import END, START, role, small_config
 
 CODE_PATTERNS = {
     ("main", "SH"): r"^60[0135]\d{3}\.SH$",
@@ -40,8 +40,17 @@ def with_prev_close(frame: pd.DataFrame) -> pd.DataFrame:
 def test_calendar_is_the_real_sse_calendar() -> None:
     days = trading_days("2024-02-05", "2024-02-23")
     # Spring Festival 2024: closed 9–16 Feb; 2024-02-18 was a Sunday make-up day the SSE does not trade.
-    assert [d.strftime("%m%d") for d in days] == ["0205", "0206", "0207", "0208", "0219", "0220", "0221",
-                                                  "0222", "0223"]
+    assert [d.strftime("%m%d") for d in days] == [
+        "0205",
+        "0206",
+        "0207",
+        "0208",
+        "0219",
+        "0220",
+        "0221",
+        "0222",
+        "0223",
+    ]
     assert trading_days_array("1990-12-19", "1990-12-31")[0] == np.datetime64("1990-12-19")
     assert previous_trading_day(dt.date(2024, 2, 19)) == dt.date(2024, 2, 8)
     with pytest.raises(ValueError, match="before start"):
@@ -71,8 +80,17 @@ def test_cumulative_factor_moves_only_on_ex_dates() -> None:
 # ------------------------------------------------------------------ determinism / roster
 def test_same_config_gives_identical_frames(cfg, market) -> None:
     again = SimulatedMarket.build(cfg)
-    for name in ("daily", "adj_factor", "daily_basic", "dividend", "qmt_daily", "actions", "stock_basic",
-                 "discrepancy_log", "true_factor"):
+    for name in (
+        "daily",
+        "adj_factor",
+        "daily_basic",
+        "dividend",
+        "qmt_daily",
+        "actions",
+        "stock_basic",
+        "discrepancy_log",
+        "true_factor",
+    ):
         pd.testing.assert_frame_equal(getattr(market, name), getattr(again, name), obj=name)
     other = SimulatedMarket.build(small_config(seed=8))
     assert not market.daily["close"].equals(other.daily["close"])
@@ -105,7 +123,9 @@ def test_closes_respect_price_limits(market) -> None:
     assert (limited["close"] <= up[~exempt] + 1e-9).all()
     assert (limited["close"] >= down[~exempt] - 1e-9).all()
     # Some bars close at the limit, so the clamp is exercised rather than vacuous.
-    assert ((limited["close"] - up[~exempt]).abs() < 1e-9).sum() + ((limited["close"] - down[~exempt]).abs() < 1e-9).sum() > 0
+    assert ((limited["close"] - up[~exempt]).abs() < 1e-9).sum() + (
+        (limited["close"] - down[~exempt]).abs() < 1e-9
+    ).sum() > 0
     first = b[b["ts_code"] == new].iloc[0]
     assert first["trade_date"] == market.securities.set_index("ts_code").loc[new, "list_date"]
     assert first["close"] / first["pre_close"] > 1.2  # beyond ±20%: no limit in the first sessions
@@ -130,14 +150,16 @@ def test_pre_close_is_previous_close_except_on_ex_dates(market) -> None:
     ex = set(zip(market.actions["ts_code"], market.actions["ex_date"]))
     susp = market.suspensions
     halted_ex = {
-        (a.ts_code, a.ex_date) for a in market.actions.itertuples()
+        (a.ts_code, a.ex_date)
+        for a in market.actions.itertuples()
         if ((susp["ts_code"] == a.ts_code) & (susp["trade_date"] == a.ex_date)).any()
     }
     plain = b[b["prev_close"].notna()]
     is_ex = [(c, t) in ex for c, t in zip(plain["ts_code"], plain["trade_date"])]
     ordinary = plain[~np.array(is_ex)]
     resumed_after_ex = ordinary.apply(
-        lambda r: any(c == r.ts_code and r.prev_date < t < r.trade_date for c, t in halted_ex), axis=1)
+        lambda r: any(c == r.ts_code and r.prev_date < t < r.trade_date for c, t in halted_ex), axis=1
+    )
     ordinary = ordinary[~resumed_after_ex]
     assert np.allclose(ordinary["pre_close"], ordinary["prev_close"])
     assert len(ordinary) > 0.8 * len(plain)
@@ -158,7 +180,9 @@ def test_cash_dividend_ex_date_pre_close(market) -> None:
     for a in cash_only.itertuples():
         if (a.ts_code, a.ex_date) in b.index and not np.isnan(b.loc[(a.ts_code, a.ex_date), "prev_close"]):
             row = b.loc[(a.ts_code, a.ex_date)]
-            if row["prev_date"] != market.days[market.days.strftime("%Y%m%d") < a.ex_date][-1].strftime("%Y%m%d"):
+            if row["prev_date"] != market.days[market.days.strftime("%Y%m%d") < a.ex_date][-1].strftime(
+                "%Y%m%d"
+            ):
                 continue  # halted before the ex-date: covered by the suspension test
             assert row["pre_close"] == pytest.approx(float(ex_reference_price(row["prev_close"], a.cash)))
             assert row["pre_close"] < row["prev_close"]
@@ -191,8 +215,9 @@ def test_two_ex_dates_on_consecutive_trading_days(market) -> None:
     assert days.index(second["ex_date"]) == days.index(first["ex_date"]) + 1
     assert row1["pre_close"] == pytest.approx(float(ex_reference_price(row1["prev_close"], first["cash"])))
     assert row2["prev_close"] == row1["close"]
-    assert row2["pre_close"] == pytest.approx(float(ex_reference_price(
-        row1["close"], second["cash"], second["bonus"], second["transfer"])))
+    assert row2["pre_close"] == pytest.approx(
+        float(ex_reference_price(row1["close"], second["cash"], second["bonus"], second["transfer"]))
+    )
     ends = market.dividend[market.dividend["ts_code"] == code].groupby("end_date")["div_proc"].apply(set)
     assert len(ends) == 2 and all(v == {"预案", "股东大会通过", "实施"} for v in ends)
 
@@ -209,7 +234,11 @@ def test_suspended_ex_date(market) -> None:
     resumed = own[own["trade_date"] > act["ex_date"]].iloc[0]
     expected = float(ex_reference_price(last["close"], act["cash"], act["bonus"], act["transfer"]))
     assert resumed["pre_close"] == pytest.approx(expected) and expected < last["close"]
-    adj = market.adj_factor[market.adj_factor["ts_code"] == code].astype({"trade_date": str}).set_index("trade_date")
+    adj = (
+        market.adj_factor[market.adj_factor["ts_code"] == code]
+        .astype({"trade_date": str})
+        .set_index("trade_date")
+    )
     days = list(market.days.strftime("%Y%m%d"))
     before = days[days.index(act["ex_date"]) - 1]
     assert before in halted  # the step happens inside the halt, not on resumption
@@ -227,7 +256,9 @@ def test_true_factor_steps_only_on_ex_dates_and_matches_tushare(market) -> None:
     tf["step"] = tf.groupby("ts_code")["factor"].pct_change()
     stepped = set(map(tuple, tf.loc[tf["step"].abs() > 1e-12, ["ts_code", "trade_date"]].to_numpy()))
     assert stepped == set(zip(market.actions["ts_code"], market.actions["ex_date"]))
-    merged = tf.merge(market.adj_factor.astype({"ts_code": str, "trade_date": str}), on=["ts_code", "trade_date"])
+    merged = tf.merge(
+        market.adj_factor.astype({"ts_code": str, "trade_date": str}), on=["ts_code", "trade_date"]
+    )
     assert np.allclose(merged["adj_factor"], merged["factor"].round(3))
     # The pre_close-derived ratio factor reproduces the true one on every uninterrupted traded run.
     b = bars(market)
@@ -251,7 +282,10 @@ def test_new_listing_and_delisting(market) -> None:
     assert d.loc[d["ts_code"] == gone, "trade_date"].max() < delist_date
     assert d.loc[d["ts_code"] == new].iloc[0]["pre_close"] > 0
     qmt = market.qmt_daily.astype({"stock_code": str})
-    assert qmt.loc[qmt["stock_code"] == gone, "time"].max() < pd.Timestamp(delist_date, tz="Asia/Shanghai").value // 10**6
+    assert (
+        qmt.loc[qmt["stock_code"] == gone, "time"].max()
+        < pd.Timestamp(delist_date, tz="Asia/Shanghai").value // 10**6
+    )
     adj = market.adj_factor.astype({"ts_code": str, "trade_date": str})
     days = list(market.days.strftime("%Y%m%d"))
     assert adj.loc[adj["ts_code"] == new, "trade_date"].min() == days[days.index(list_date) + 3]
@@ -274,7 +308,9 @@ def test_daily_basic_units_and_valuation(market) -> None:
     assert np.allclose(db["close"], market.daily["close"])
     assert np.allclose(db["total_mv"], (db["close"] * db["total_share"]).round(4), rtol=1e-6)
     assert np.allclose(db["circ_mv"], (db["close"] * db["float_share"]).round(4), rtol=1e-6)
-    assert (db["free_share"] <= db["float_share"] + 1e-6).all() and (db["float_share"] <= db["total_share"] + 1e-6).all()
+    assert (db["free_share"] <= db["float_share"] + 1e-6).all() and (
+        db["float_share"] <= db["total_share"] + 1e-6
+    ).all()
     st_codes = market.securities.loc[market.securities["is_st"], "ts_code"]
     assert db.loc[db["ts_code"].isin(st_codes), "pe_ttm"].isna().all()  # losses: no pe_ttm
     assert db.loc[~db["ts_code"].isin(st_codes), "pe_ttm"].gt(0).all()
@@ -296,7 +332,9 @@ def test_dividend_rows(market) -> None:
     merged = impl.merge(non_rights, on=["ts_code", "ex_date"])
     assert len(merged) == len(impl)
     assert np.allclose(merged["cash_div_tax"], merged["cash"])
-    assert np.allclose(merged["stk_bo_rate"], merged["bonus"]) and np.allclose(merged["stk_co_rate"], merged["transfer"])
+    assert np.allclose(merged["stk_bo_rate"], merged["bonus"]) and np.allclose(
+        merged["stk_co_rate"], merged["transfer"]
+    )
     assert (impl["imp_ann_date"] < impl["ex_date"]).all() and (impl["record_date"] < impl["ex_date"]).all()
     open_days = set(trading_days("2000-01-01", market.cfg.end_date).strftime("%Y%m%d"))
     assert set(div["ann_date"]) <= open_days
@@ -319,7 +357,9 @@ def test_qmt_matches_tushare_except_logged_discrepancies(market, cfg) -> None:
     assert len(log) == round(cfg.discrepancies.rate * traded)
     assert set(log["kind"]) == set(SimulatedMarket.DISCREPANCY_KINDS)
     q = market.qmt_daily.astype({"stock_code": str})
-    q["trade_date"] = pd.to_datetime(q["time"], unit="ms", utc=True).dt.tz_convert("Asia/Shanghai").dt.strftime("%Y%m%d")
+    q["trade_date"] = (
+        pd.to_datetime(q["time"], unit="ms", utc=True).dt.tz_convert("Asia/Shanghai").dt.strftime("%Y%m%d")
+    )
     assert (pd.to_datetime(q["time"], unit="ms", utc=True).dt.tz_convert("Asia/Shanghai").dt.hour == 0).all()
     q = q[q["suspend_flag"] == 0].rename(columns={"stock_code": "ts_code"})
     d = bars(market)
@@ -354,6 +394,7 @@ def test_broken_rows_are_injected(broken_market) -> None:
     q = broken_market.qmt_daily.astype({"stock_code": str})
     assert (q["high"] < q["low"]).sum() == 1 and (q["close"] < 0).sum() == 1
     assert (d["close"] < 0).sum() == 1 and (d["high"] < d["low"]).sum() == 0
+    assert (broken_market.daily_basic["close"] > 0).all()  # only the named provider table is corrupted
 
 
 def test_broken_row_on_a_closed_day_is_rejected() -> None:
@@ -375,7 +416,7 @@ def test_visible_reveals_one_day_at_a_time(market) -> None:
     first = market.visible("daily", days[k])
     second = market.visible("daily", days[k + 1])
     assert first["trade_date"].astype(str).max() == days[k]
-    extra = second.iloc[len(first):]
+    extra = second.iloc[len(first) :]
     assert set(extra["trade_date"].astype(str)) == {days[k + 1]}
     assert len(extra) == (market.daily["trade_date"] == days[k + 1]).sum()
     # A calendar holiday reveals nothing new.

@@ -22,7 +22,9 @@ def pro_for(server: MarketServer, token: str | None = None):
     return pro
 
 
-def raw_call(server: MarketServer, api_name: str, params: dict, fields: str = "", token: str | None = None) -> dict:
+def raw_call(
+    server: MarketServer, api_name: str, params: dict, fields: str = "", token: str | None = None
+) -> dict:
     body = {"api_name": api_name, "token": token or server.token, "params": params, "fields": fields}
     return requests.post(f"{server.tushare_url}/{api_name}", json=body, timeout=10).json()
 
@@ -63,7 +65,10 @@ def test_daily_by_trade_date_and_by_code_range(server, market) -> None:
     assert np.allclose(day.sort_values("ts_code")["close"], expected.sort_values("ts_code")["close"])
     code = role(market, "bonus_transfer")
     rng = pro.daily(ts_code=code, start_date="20240201", end_date="20240331")
-    truth = market.daily[(market.daily["ts_code"] == code) & market.daily["trade_date"].astype(str).between("20240201", "20240331")]
+    truth = market.daily[
+        (market.daily["ts_code"] == code)
+        & market.daily["trade_date"].astype(str).between("20240201", "20240331")
+    ]
     assert len(rng) == len(truth) > 10
     assert list(rng["trade_date"]) == sorted(rng["trade_date"], reverse=True)  # newest first, like Tushare
     assert np.allclose(rng.sort_values("trade_date")["pre_close"], truth["pre_close"])
@@ -76,8 +81,11 @@ def test_daily_pagination_with_limit_offset(server, market) -> None:
     assert first["code"] == 0 and len(first["data"]["items"]) == 100 and first["data"]["has_more"] is True
     pages, offset = [], 0
     while True:
-        page = raw_call(server, "daily", {"start_date": "20240101", "end_date": "20240630", "limit": 700,
-                                          "offset": offset})["data"]
+        page = raw_call(
+            server,
+            "daily",
+            {"start_date": "20240101", "end_date": "20240630", "limit": 700, "offset": offset},
+        )["data"]
         pages += page["items"]
         offset += len(page["items"])
         if not page["has_more"]:
@@ -135,8 +143,11 @@ def test_as_of_hides_the_future_and_moves_one_day(server, market) -> None:
     assert pro.daily(trade_date=days[41]).empty
     server.set_as_of(days[41])
     after = pro.daily(start_date=days[0], end_date=days[-1])
-    new_rows = after[~after.set_index(["ts_code", "trade_date"]).index.isin(
-        seen.set_index(["ts_code", "trade_date"]).index)]
+    new_rows = after[
+        ~after.set_index(["ts_code", "trade_date"]).index.isin(
+            seen.set_index(["ts_code", "trade_date"]).index
+        )
+    ]
     assert set(new_rows["trade_date"]) == {days[41]}
     assert len(new_rows) == (market.daily["trade_date"] == days[41]).sum()
     # Calendars and announcements are point-in-time too.
@@ -158,7 +169,9 @@ def test_as_of_hides_the_future_and_moves_one_day(server, market) -> None:
 
 # ------------------------------------------------------------------ QMT agent
 def qmt_get(server: MarketServer, endpoint: str, headers: dict | None = None, **params) -> requests.Response:
-    return requests.get(f"{server.qmt_url}/api/v1/{endpoint}", params=params, headers=headers or {}, timeout=10)
+    return requests.get(
+        f"{server.qmt_url}/api/v1/{endpoint}", params=params, headers=headers or {}, timeout=10
+    )
 
 
 def test_qmt_health_dates_and_sector(server, market) -> None:
@@ -174,38 +187,79 @@ def test_qmt_health_dates_and_sector(server, market) -> None:
 
 
 def test_qmt_market_data_json(server, market) -> None:
-    resp = qmt_get(server, "market_data", stock_list="all", period="1d", start_time="20240301",
-                   end_time="20240331", dividend_type="none")
+    resp = qmt_get(
+        server,
+        "market_data",
+        stock_list="all",
+        period="1d",
+        start_time="20240301",
+        end_time="20240331",
+        dividend_type="none",
+    )
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("application/json")
     doc = resp.json()
-    assert doc["fields"] == ["stock_code", "time", "open", "high", "low", "close", "volume", "amount",
-                             "preClose", "suspendFlag"]
+    assert doc["fields"] == [
+        "stock_code",
+        "time",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "amount",
+        "preClose",
+        "suspendFlag",
+    ]
     frame = pd.DataFrame(doc["data"])
     start = pd.Timestamp("2024-03-01", tz="Asia/Shanghai").value // 10**6
     end = pd.Timestamp("2024-03-31", tz="Asia/Shanghai").value // 10**6
     truth = market.qmt_daily[market.qmt_daily["time"].between(start, end)]
     assert doc["count"] == len(frame) == len(truth)
-    assert np.allclose(frame["close"], truth["close"]) and (frame["volume"].to_numpy() == truth["volume"].to_numpy()).all()
+    assert (
+        np.allclose(frame["close"], truth["close"])
+        and (frame["volume"].to_numpy() == truth["volume"].to_numpy()).all()
+    )
     code = role(market, "suspended_ex")
-    one = pd.DataFrame(qmt_get(server, "market_data", stock_list=code, start_time="20240101",
-                               end_time="20240630").json()["data"])
+    one = pd.DataFrame(
+        qmt_get(server, "market_data", stock_list=code, start_time="20240101", end_time="20240630").json()[
+            "data"
+        ]
+    )
     assert set(one["stock_code"]) == {code} and one["suspendFlag"].sum() == 3
 
 
 def test_qmt_market_data_arrow(server, market) -> None:
-    resp = qmt_get(server, "market_data", headers={"Accept": ARROW_MIME}, stock_list="all",
-                   start_time="20240101", end_time="20240630")
+    resp = qmt_get(
+        server,
+        "market_data",
+        headers={"Accept": ARROW_MIME},
+        stock_list="all",
+        start_time="20240101",
+        end_time="20240630",
+    )
     assert resp.headers["Content-Type"] == ARROW_MIME
     table = pa.ipc.open_stream(resp.content).read_all()
-    assert table.column_names == ["stock_code", "time", "open", "high", "low", "close", "volume", "amount",
-                                  "preClose", "suspendFlag"]
+    assert table.column_names == [
+        "stock_code",
+        "time",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "amount",
+        "preClose",
+        "suspendFlag",
+    ]
     assert table.schema.field("time").type == pa.int64() and table.schema.field("volume").type == pa.int64()
     assert table.num_rows == len(market.qmt_daily)
     assert np.allclose(table.column("preClose").to_numpy(), market.qmt_daily["pre_close"])
-    via_param = qmt_get(server, "market_data", stock_list="all", format="arrow", start_time="20240102",
-                        end_time="20240102")
+    via_param = qmt_get(
+        server, "market_data", stock_list="all", format="arrow", start_time="20240102", end_time="20240102"
+    )
     assert pa.ipc.open_stream(via_param.content).read_all().num_rows == len(
-        market.qmt_daily[market.qmt_daily["time"] == market.qmt_daily["time"].min()])
+        market.qmt_daily[market.qmt_daily["time"] == market.qmt_daily["time"].min()]
+    )
 
 
 def test_qmt_errors_name_the_parameter(server) -> None:
