@@ -59,6 +59,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    load_config(args.config)  # a broken configuration fails here, before any server starts
     _prefect_environment()
     from flows.daily import argus_daily
 
@@ -169,6 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"argus: configuration error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # Failures a user acts on (a gate, a dbt model, an unreachable provider or database)
+        # end with their own report rather than a traceback through Prefect's internals.
+        if type(exc).__module__.split(".")[0] not in ("argus", "expectations", "extract", "exports"):
+            raise
+        print(f"\nargus: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -125,7 +125,21 @@ def shanghai_midnight_ms(days: np.ndarray) -> np.ndarray:
 
 @dataclass
 class SimulatedMarket:
-    """The generated market: provider frames (full window) plus ground truth for tests."""
+    """The generated market: provider frames (full window) plus ground truth for tests.
+
+    Provider frames, in the provider's own form and units (filter with `visible`):
+      stock_basic, trade_cal, daily, adj_factor, daily_basic, dividend  — Tushare Pro
+      qmt_daily                                                          — the QMT agent
+    Ground truth:
+      securities       roster: board, is_st, price_limit_pct, list/delist dates, `role`
+                       (new_listing, delisted, rights_issue, consecutive_ex, suspended_ex,
+                       bonus_transfer — one security each, '' otherwise)
+      actions          every ex-date applied (rights issues included; they are not in `dividend`)
+      true_factor      unrounded ratio-method factor on every listed day, halts included
+      suspensions      (ts_code, trade_date) of every halted listed day
+      discrepancy_log  QMT cells that deliberately differ from Tushare, with their kind
+      broken_log       rows corrupted on purpose from cfg.broken_rows
+    """
 
     STOCK_BASIC_COLUMNS = (
         "ts_code",
