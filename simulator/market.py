@@ -504,6 +504,9 @@ class _Builder:
         self.dps = np.zeros((D, S), np.float32)
         secs = np.arange(S)
         t_arange = np.zeros(S, int)
+        # A market-wide volatility level per day: calm and turbulent days, as the exchange
+        # sees them, so a consistency tolerance that widens on volatile days has both kinds.
+        self.day_vol = np.exp(rng.normal(-0.35, 0.35, D))
         for t in range(D):
             if t == self.list_t[self.new_ix]:
                 ref[self.new_ix] = anchor[self.new_ix] = self.issue_price
@@ -545,7 +548,9 @@ class _Builder:
             down = np.where(
                 np.isfinite(lim), round_price(ref * (1 - np.where(np.isfinite(lim), lim, 0))), 0.01
             )
-            shock = rng.standard_t(4, S) * self.sigma / np.sqrt(2.0) - 0.01 * np.log(ref / anchor)
+            shock = rng.standard_t(4, S) * self.sigma * self.day_vol[t] / np.sqrt(2.0) - 0.01 * np.log(
+                ref / anchor
+            )
             if t == self.list_t[self.new_ix]:
                 shock[self.new_ix] = 0.6  # first-day pop that only an unlimited listing can print
             c = np.clip(round_price(ref * np.exp(shock)), np.maximum(down, 0.01), up)
@@ -575,6 +580,7 @@ class _Builder:
         pre_all = self.pre.ravel()[pos]
         close_all = self.close.ravel()[pos]
         factor_all = self.factor.ravel()[pos]
+        del self.factor  # at 24M cells every released matrix lowers the build's peak
         tr = ~susp_all
         t, s, pre, close = t_all[tr], s_all[tr], pre_all[tr], close_all[tr]
         n = len(t)
@@ -583,12 +589,12 @@ class _Builder:
         finite = np.isfinite(lim)
         up = np.where(finite, round_price(pre * (1 + np.where(finite, lim, 0))), np.inf)
         down = np.maximum(np.where(finite, round_price(pre * (1 - np.where(finite, lim, 0))), 0.01), 0.01)
-        sig = self.sigma[s]
+        sig = self.sigma[s] * self.day_vol[t]
         open_ = np.clip(round_price(pre * np.exp(rng.normal(0, 0.4, n) * sig)), down, up)
         top, bottom = np.maximum(open_, close), np.minimum(open_, close)
-        high = np.maximum(np.minimum(up, round_price(top * (1 + np.abs(rng.normal(0, 0.6, n)) * sig))), top)
+        high = np.maximum(np.minimum(up, round_price(top * (1 + np.abs(rng.normal(0, 0.45, n)) * sig))), top)
         low = np.minimum(
-            np.maximum(down, round_price(bottom * (1 - np.abs(rng.normal(0, 0.6, n)) * sig))), bottom
+            np.maximum(down, round_price(bottom * (1 - np.abs(rng.normal(0, 0.45, n)) * sig))), bottom
         )
 
         total0 = np.exp(rng.uniform(np.log(8_000), np.log(400_000), S))  # 万股
@@ -629,6 +635,7 @@ class _Builder:
             copy=False,  # unconsolidated: no second copy of 24M-row columns
         )
 
+        del lim, finite, up, down, sig, top, bottom, vwap
         daily_basic = self._daily_basic(
             t,
             s,
@@ -644,6 +651,7 @@ class _Builder:
         )
 
         # adj_factor: every listed day incl. halts; the new listing's rows lag NEW_LISTING_LAG sessions.
+        del total_share, float_share, free_share, mult, shares, self.dps, self.shares_mult
         lagging = (s_all == self.new_ix) & (t_all < self.list_t[self.new_ix] + NEW_LISTING_LAG)
         adj = pd.DataFrame(
             {
@@ -725,52 +733,54 @@ class _Builder:
         phase = rng.integers(0, 61, S)
         q = (t + phase[s]) // 61 + 4
         mult0 = self.shares_mult.ravel()[pos][tr].astype(np.float64)
-        # Per-share values at the window's share count, rescaled when bonus/transfer shares dilute them.
-        eps_ttm = earnings_ps0[s] * np.exp(growth[s, q]) / mult0
-        eps_static = earnings_ps0[s] * np.exp(growth[s, q - 4]) / mult0
-        bvps = book_ps0[s] * np.exp(growth[s, q] * 0.5) / mult0
-        sps_ttm = sales_ps0[s] * np.exp(growth[s, q]) / mult0
-        sps_static = sales_ps0[s] * np.exp(growth[s, q - 4]) / mult0
 
-        shares_cum = np.zeros((D, S))
-        shares_cum[t, s] = shares
-        count = np.zeros((D, S))
-        count[t, s] = 1
-        c_sum, c_cnt = np.cumsum(shares_cum, axis=0), np.cumsum(count, axis=0)
-        prev = lambda m, k: np.where(t - k >= 0, m[np.maximum(t - k, 0), s], 0.0)  # noqa: E731
-        past_n = prev(c_cnt, 1) - prev(c_cnt, 6)
-        past_sum = prev(c_sum, 1) - prev(c_sum, 6)
-        volume_ratio = np.where(
-            past_n > 0, shares / np.where(past_n > 0, past_sum / np.maximum(past_n, 1), 1), np.nan
-        )
+        def per_share(base0: np.ndarray, lag: int, elasticity: float = 1.0) -> np.ndarray:
+            # At the window's share count, rescaled when bonus/transfer shares dilute it.
+            return base0[s] * np.exp(growth[s, q - lag] * elasticity) / mult0
+
+        def ratio(den: np.ndarray) -> np.ndarray:
+            return np.where(den > 0, np.round(close / np.where(den > 0, den, 1), 4), np.nan)
+
+        # Columns are computed one at a time so a 24M-row build holds few temporaries.
+        cols: dict[str, object] = {
+            "ts_code": code_col,
+            "trade_date": date_col,
+            "close": close.copy(),  # daily shares `close`; broken rows must corrupt only daily
+            "turnover_rate": np.round(shares / (float_share * 1e4) * 100, 4),
+            "turnover_rate_f": np.round(shares / (free_share * 1e4) * 100, 4),
+            "volume_ratio": self._volume_ratio(t, s, shares),
+            "pe": ratio(per_share(earnings_ps0, 4)),
+            "pe_ttm": ratio(per_share(earnings_ps0, 0)),
+            "pb": ratio(per_share(book_ps0, 0, 0.5)),
+            "ps": ratio(per_share(sales_ps0, 4)),
+            "ps_ttm": ratio(per_share(sales_ps0, 0)),
+        }
         dps = self.dps.ravel()[pos][tr].astype(np.float64)
+        cols["dv_ratio"] = np.round(dps / close * 100, 4)
+        cols["dv_ttm"] = np.round(dps / close * 100, 4)
+        del dps
+        cols["total_share"] = np.round(total_share, 4)
+        cols["float_share"] = np.round(float_share, 4)
+        cols["free_share"] = np.round(free_share, 4)
+        cols["total_mv"] = np.round(close * total_share, 4)
+        cols["circ_mv"] = np.round(close * float_share, 4)
+        return pd.DataFrame(cols, copy=False)  # unconsolidated: no second copy of 24M-row columns
 
-        def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-            return np.where(den > 0, np.round(num / np.where(den > 0, den, 1), 4), np.nan)
+    def _volume_ratio(self, t: np.ndarray, s: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        """Today's volume over the mean of the previous five traded sessions (null with no history)."""
+        cum = np.zeros((self.D, self.S))
+        cum[t, s] = shares
+        np.cumsum(cum, axis=0, out=cum)
+        count = np.zeros((self.D, self.S), np.float32)
+        count[t, s] = 1
+        np.cumsum(count, axis=0, out=count)
 
-        return pd.DataFrame(
-            {
-                "ts_code": code_col,
-                "trade_date": date_col,
-                "close": close.copy(),  # daily shares `close`; broken rows must corrupt only daily
-                "turnover_rate": np.round(shares / (float_share * 1e4) * 100, 4),
-                "turnover_rate_f": np.round(shares / (free_share * 1e4) * 100, 4),
-                "volume_ratio": np.round(volume_ratio, 2),
-                "pe": ratio(close, eps_static),
-                "pe_ttm": ratio(close, eps_ttm),
-                "pb": ratio(close, bvps),
-                "ps": ratio(close, sps_static),
-                "ps_ttm": ratio(close, sps_ttm),
-                "dv_ratio": np.round(dps / close * 100, 4),
-                "dv_ttm": np.round(dps / close * 100, 4),
-                "total_share": np.round(total_share, 4),
-                "float_share": np.round(float_share, 4),
-                "free_share": np.round(free_share, 4),
-                "total_mv": np.round(close * total_share, 4),
-                "circ_mv": np.round(close * float_share, 4),
-            },
-            copy=False,  # unconsolidated: no second copy of 24M-row columns
-        )
+        def before(m: np.ndarray, k: int) -> np.ndarray:
+            return np.where(t - k >= 0, m[np.maximum(t - k, 0), s], 0.0)
+
+        past_n = before(count, 1) - before(count, 6)
+        past_mean = (before(cum, 1) - before(cum, 6)) / np.maximum(past_n, 1)
+        return np.where(past_n > 0, np.round(shares / np.where(past_n > 0, past_mean, 1), 2), np.nan)
 
     def _qmt(
         self,
@@ -795,6 +805,7 @@ class _Builder:
         close_mat[0] = np.where(np.isnan(close_mat[0]), self.pre[0], close_mat[0])
         filled = pd.DataFrame(close_mat).ffill().to_numpy()
         last_close = filled.ravel()[np.flatnonzero(self.alive.ravel())]
+        del filled, close_mat
         cols = {name: np.empty(n_all) for name in ("open", "high", "low", "close", "pre_close", "amount")}
         volume = np.zeros(n_all, np.int64)
         cols["open"][tr], cols["high"][tr], cols["low"][tr], cols["close"][tr] = open_, high, low, close
@@ -814,6 +825,7 @@ class _Builder:
         row_of.ravel()[np.flatnonzero(self.alive.ravel())[tr]] = traded_rows
         prev_row_mat = pd.DataFrame(np.where(row_of >= 0, row_of, np.nan)).ffill().shift(1).to_numpy()
         prev_row = prev_row_mat[t_all[hit], s_all[hit]]
+        del prev_row_mat, row_of
         kind = np.where((kind == 2) & np.isnan(prev_row), 0, kind)
         noise = kind == 0
         if noise.any():

@@ -45,10 +45,16 @@ def base_config() -> ArgusConfig:
     return load_config()
 
 
-def write_config(config: ArgusConfig, folder: Path) -> Path:
+def _write_config(config: ArgusConfig, folder: Path) -> Path:
     path = folder / "argus.yml"
     path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
     return path
+
+
+@pytest.fixture(scope="session")
+def write_config():
+    """Write a configuration file for a flow run (flows take a path, as the CLI does)."""
+    return _write_config
 
 
 @pytest.fixture(scope="session")

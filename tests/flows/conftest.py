@@ -12,7 +12,6 @@ from argus.config import ArgusConfig
 from argus.summary import RunSummary
 from flows.daily import argus_daily
 from simulator import SimulatedMarket
-from tests.conftest import write_config
 
 BROKEN_ROWS = [
     {"kind": "negative_price", "trade_date": "2024-08-05"},
@@ -44,7 +43,7 @@ def prefect_harness():
 
 
 @pytest.fixture(scope="session")
-def e2e_config(base_config: ArgusConfig, tmp_path_factory) -> tuple[ArgusConfig, str]:
+def e2e_config(base_config: ArgusConfig, tmp_path_factory, write_config) -> tuple[ArgusConfig, str]:
     folder = tmp_path_factory.mktemp("e2e")
     config = base_config.with_market(
         securities=20, start_date=dt.date(2024, 7, 1), end_date=dt.date(2024, 9, 30),

@@ -11,7 +11,6 @@ import pytest
 from argus.config import ConfigError
 from expectations.gates import GateFailed
 from flows.daily import argus_daily
-from tests.conftest import write_config
 
 
 def _frame(info, query: str, params=()) -> pd.DataFrame:
@@ -161,7 +160,7 @@ def test_snapshot_loads_the_way_rd_agent_reads_it(flow_runs, database):
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp-")]
 
 
-def test_failing_critical_gate_stops_the_flow_before_export(flow_runs, tmp_path):
+def test_failing_critical_gate_stops_the_flow_before_export(flow_runs, tmp_path, write_config):
     # With no rejects tolerated, the quarantined rows fail the bronze gate.
     strict = flow_runs.config.model_copy(update={
         "gates": flow_runs.config.gates.model_copy(update={"max_reject_ratio": 0.0}),
