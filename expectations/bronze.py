@@ -17,15 +17,17 @@ from expectations.rules import (
     no_rows,
     non_empty,
     not_null,
+    null,
     parameter,
     positive,
     unique,
+    unique_key,
 )
 from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.row_conditions import Column
+from great_expectations.expectations.row_conditions import Column, Condition
 
 SCHEMA = "bronze"
-DAILY_KEY = "t.ts_code || ' ' || t.trade_date"
+DAILY_KEY = ("ts_code", "trade_date")
 CALENDAR = f"{SCHEMA}.brz_tushare__trade_cal"
 SECURITIES = f"{SCHEMA}.brz_tushare__stock_basic"
 # The models whose rows may carry a `_reject_reason` (docs/data_contracts.md).
@@ -39,48 +41,58 @@ def _keyed_daily_rules(prefix: str) -> list[Expectation]:
         not_null(f"{prefix}.ts_code_not_null", "ts_code"),
         not_null(f"{prefix}.trade_date_not_null", "trade_date"),
         not_null(f"{prefix}.load_id_not_null", "_load_id"),
-        unique(f"{prefix}.key_unique", "ts_code", "trade_date", where=VALID_ROW),
+        unique_key(f"{prefix}.key_unique", "ts_code", "trade_date", valid_only=True),
         matches(f"{prefix}.ts_code_format", "ts_code", CODE_REGEX),
         in_set(f"{prefix}.reject_reason_known", "_reject_reason", REJECT_REASONS, severity="warning"),
         no_rows(
             f"{prefix}.trade_date_open_day",
             "valid rows fall on an open day of the exchange calendar",
-            "select row_key, ts_code, trade_date from {batch} where _reject_reason is null and trade_date "
+            "select ts_code, trade_date from {batch} where _reject_reason is null and trade_date "
             f"not in (select cal_date from {CALENDAR} where is_open)",
             ["trade_date"],
         ),
         no_rows(
             f"{prefix}.ts_code_known",
             "valid rows name a security in stock_basic",
-            "select row_key, ts_code, trade_date from {batch} where _reject_reason is null and ts_code "
+            "select ts_code, trade_date from {batch} where _reject_reason is null and ts_code "
             f"not in (select ts_code from {SECURITIES})",
             ["ts_code"],
         ),
     ]
 
 
-def _bar_rules(prefix: str) -> list[Expectation]:
-    """OHLCV row rules; bronze keeps broken rows, so these apply to valid rows only."""
-    prices = [positive(f"{prefix}.{field}_positive", field, where=VALID_ROW)
+def _bar_rules(prefix: str, bar: Condition = VALID_ROW,
+               bar_sql: str = "b._reject_reason is null") -> list[Expectation]:
+    """OHLCV row rules; bronze keeps broken rows, so these apply to valid bars only.
+
+    `bar` selects the bars as a GX condition and `bar_sql` as SQL on the alias `b`.
+    """
+    prices = [positive(f"{prefix}.{field}_positive", field, where=bar)
               for field in ("open", "high", "low", "close")]
     return [
         *_keyed_daily_rules(prefix),
         *prices,
-        positive(f"{prefix}.pre_close_positive", "pre_close", where=VALID_ROW),
-        not_null(f"{prefix}.close_not_null", "close", where=VALID_ROW),
-        at_least(f"{prefix}.high_ge_low", "high", "low", where=VALID_ROW),
-        at_least(f"{prefix}.high_ge_open", "high", "open", where=VALID_ROW),
-        at_least(f"{prefix}.high_ge_close", "high", "close", where=VALID_ROW),
-        at_least(f"{prefix}.open_ge_low", "open", "low", where=VALID_ROW),
-        at_least(f"{prefix}.close_ge_low", "close", "low", where=VALID_ROW),
-        between(f"{prefix}.volume_non_negative", "volume", low=0, where=VALID_ROW),
-        between(f"{prefix}.amount_non_negative", "amount", low=0, where=VALID_ROW),
-        # A day's close beyond ±30% of the reference price exceeds every board's limit.
+        positive(f"{prefix}.pre_close_positive", "pre_close", where=bar),
+        not_null(f"{prefix}.close_not_null", "close", where=bar),
+        at_least(f"{prefix}.high_ge_low", "high", "low", where=bar),
+        at_least(f"{prefix}.high_ge_open", "high", "open", where=bar),
+        at_least(f"{prefix}.high_ge_close", "high", "close", where=bar),
+        at_least(f"{prefix}.open_ge_low", "open", "low", where=bar),
+        at_least(f"{prefix}.close_ge_low", "close", "low", where=bar),
+        between(f"{prefix}.volume_non_negative", "volume", low=0, where=bar),
+        between(f"{prefix}.amount_non_negative", "amount", low=0, where=bar),
+        # A close beyond ±30% of the reference price exceeds every board's limit, except in
+        # the first five sessions of a listing, which trade without one.
         no_rows(
             f"{prefix}.close_within_widest_limit",
-            "valid rows close within ±31% of pre_close (the widest daily limit, BSE ±30%, plus rounding)",
-            "select row_key, close, pre_close from {batch} where _reject_reason is null "
-            "and pre_close > 0 and abs(close / pre_close - 1) > 0.31",
+            "valid bars close within ±31% of pre_close (the widest daily limit, BSE ±30%, plus rounding) "
+            "after a listing's first five sessions",
+            "select b.ts_code, b.trade_date, b.close, b.pre_close from {batch} b "
+            f"join {SECURITIES} s on s.ts_code = b.ts_code "
+            f"where {bar_sql} "
+            "and b.pre_close > 0 and abs(b.close / b.pre_close - 1) > 0.31 "
+            f"and (select count(*) from {CALENDAR} c where c.is_open "
+            "and c.cal_date between s.list_date and b.trade_date) > 5",
             ["close", "pre_close"],
             severity="warning",
         ),
@@ -95,8 +107,11 @@ def _tushare_daily() -> AssetSpec:
 def _qmt_daily() -> AssetSpec:
     prefix = "brz.qmt_daily"
     suspended = Column("is_suspended") == True  # noqa: E712 - builds a GX condition, not a bool
+    traded = Column("is_suspended") == False  # noqa: E712
     rules = [
-        *_bar_rules(prefix),
+        # QMT sends a zero-volume row on a suspended day; bronze keeps it as a marker without prices.
+        *_bar_rules(prefix, VALID_ROW & traded, "b._reject_reason is null and not b.is_suspended"),
+        null(f"{prefix}.suspended_has_no_close", "close", where=suspended),
         not_null(f"{prefix}.is_suspended_not_null", "is_suspended"),
         # QMT reports a suspended day as a zero-volume bar; anything traded is not a suspension.
         between(f"{prefix}.suspended_no_volume", "volume", low=0, high=0, where=suspended),
@@ -148,14 +163,14 @@ def _stock_basic() -> AssetSpec:
         no_rows(
             f"{prefix}.suffix_matches_exchange",
             "the code suffix names the exchange (SH=SSE, SZ=SZSE, BJ=BSE)",
-            "select row_key, ts_code, exchange from {batch} where split_part(ts_code, '.', 2) is distinct from "
+            "select ts_code, exchange from {batch} where split_part(ts_code, '.', 2) is distinct from "
             "case exchange when 'SSE' then 'SH' when 'SZSE' then 'SZ' when 'BSE' then 'BJ' end",
             ["ts_code", "exchange"],
         ),
         no_rows(
             f"{prefix}.board_matches_code",
             "STAR is 688/689xxx.SH, ChiNext 300/301xxx.SZ, BSE .BJ",
-            "select row_key, ts_code, board from {batch} where "
+            "select ts_code, board from {batch} where "
             "(board = 'star') is distinct from (ts_code ~ '^68[89][0-9]{{3}}\\.SH$') "
             "or (board = 'chinext') is distinct from (ts_code ~ '^30[01][0-9]{{3}}\\.SZ$') "
             "or (board = 'bse') is distinct from (ts_code like '%.BJ')",
@@ -163,7 +178,7 @@ def _stock_basic() -> AssetSpec:
             severity="warning",
         ),
     ]
-    return AssetSpec("brz_tushare__stock_basic", SECURITIES, "t.ts_code", tuple(rules))
+    return AssetSpec("brz_tushare__stock_basic", SECURITIES, ("ts_code",), tuple(rules))
 
 
 def _trade_cal() -> AssetSpec:
@@ -173,24 +188,24 @@ def _trade_cal() -> AssetSpec:
         not_null(f"{prefix}.exchange_not_null", "exchange"),
         not_null(f"{prefix}.cal_date_not_null", "cal_date"),
         not_null(f"{prefix}.is_open_not_null", "is_open"),
-        unique(f"{prefix}.key_unique", "exchange", "cal_date"),
+        unique_key(f"{prefix}.key_unique", "exchange", "cal_date"),
         in_set(f"{prefix}.exchange_known", "exchange", EXCHANGES),
         at_least(f"{prefix}.pretrade_before_cal_date", "cal_date", "pretrade_date", strictly=True),
     ]
-    return AssetSpec("brz_tushare__trade_cal", CALENDAR, "t.exchange || ' ' || t.cal_date", tuple(rules))
+    return AssetSpec("brz_tushare__trade_cal", CALENDAR, ("exchange", "cal_date"), tuple(rules))
 
 
 def _reject_ratio() -> AssetSpec:
     """One row per rejecting model: its share of rejected rows, held to gates.max_reject_ratio."""
     per_model = " union all ".join(
-        f"select '{model}' as row_key, count(*) as row_count, "
+        f"select '{model}' as model, count(*) as row_count, "
         f"avg((_reject_reason is not null)::int) as reject_ratio from {SCHEMA}.{model}"
         for model in REJECTING_MODELS
     )
     rules = (
         between("brz.reject_ratio_within_gate", "reject_ratio", high=parameter("max_reject_ratio")),
     )
-    return AssetSpec("brz_reject_ratio", f"{SCHEMA}.*", "row_key", rules, query=per_model)
+    return AssetSpec("brz_reject_ratio", f"{SCHEMA}.*", ("model",), rules, query=per_model)
 
 
 def assets() -> list[AssetSpec]:

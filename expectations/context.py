@@ -15,7 +15,7 @@ import great_expectations as gx
 from great_expectations.core.batch_definition import BatchDefinition
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.datasource.fluent import PostgresDatasource
-from great_expectations.datasource.fluent.sql_datasource import QueryAsset
+from great_expectations.datasource.fluent.sql_datasource import QueryAsset, TableAsset
 from great_expectations.exceptions import DataContextError
 from great_expectations.expectations.expectation import Expectation
 
@@ -28,39 +28,38 @@ BATCH_DEFINITION_NAME = "whole_table"
 # Only the placeholder is written to great_expectations.yml; the URL itself is handed to the
 # context at run time through `runtime_environment`, so it never reaches disk or os.environ.
 CONNECTION_VARIABLE = "ARGUS_GX_CONNECTION"
-# Every asset exposes this column so one checkpoint-wide result_format can name failing rows
-# across tables whose keys differ (ts_code+trade_date, trade_date, ts_code, a model name).
-ROW_KEY_COLUMN = "row_key"
-# Map expectations fetch at most this many failing rows (a LIMIT in SQL), whatever the row count.
+# The checkpoint only decides pass/fail: under SUMMARY, GX adds up to three more scans per
+# map rule (sample values, value counts, sample rows) even when the rule passes, which
+# costs more than the rules themselves on million-row tables. Failed rules alone are
+# re-validated, against their own batch, with `AssetSpec.detail_format()` (see gates.py).
+RESULT_FORMAT = "BOOLEAN_ONLY"
+# A failure's report shows at most this many rows (a LIMIT in SQL), whatever the row count.
 SAMPLE_ROWS = 5
-RESULT_FORMAT = {
-    "result_format": "SUMMARY",
-    "partial_unexpected_count": SAMPLE_ROWS,
-    "unexpected_index_column_names": [ROW_KEY_COLUMN],
-}
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class AssetSpec:
-    """One relation a layer validates, and the rules that apply to it.
+    """One relation a layer validates, its key and the rules that apply to it.
 
-    `relation` is what reports name; `query` defaults to the relation plus its row key.
-    Aggregate assets (reject ratio, daily consistency share) pass their own query.
+    Plain relations become GX table assets. `query` is only for small aggregate assets
+    (reject ratio per model, consistency share per day): GX reflects a query asset's
+    columns by running the whole query and fetching every row, once per metric family.
     """
 
     name: str
     relation: str
-    row_key: str
+    key_columns: tuple[str, ...]
     expectations: tuple[Expectation, ...]
     query: str | None = None
 
-    @property
-    def sql(self) -> str:
-        if self.query is not None:
-            return self.query
-        return f"select {self.row_key} as {ROW_KEY_COLUMN}, t.* from {self.relation} as t"
+    def detail_format(self) -> dict:
+        return {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": SAMPLE_ROWS,
+            "unexpected_index_column_names": list(self.key_columns),
+        }
 
 
 def open_context(info: ConnectionInfo, project_root: Path = GX_PROJECT_ROOT) -> AbstractDataContext:
@@ -90,21 +89,36 @@ def ensure_datasource(context: AbstractDataContext) -> PostgresDatasource:
 
 
 def ensure_batch_definition(datasource: PostgresDatasource, spec: AssetSpec) -> BatchDefinition:
+    """The asset's whole-table batch; a table asset needs its relation to exist on first creation.
+
+    GX probes a table asset when it is added (query assets are not probed), so a layer's
+    assets are created by the first gate run after dbt built that layer.
+    """
     try:
         asset = datasource.get_asset(spec.name)
     except LookupError:
         asset = None
-    if isinstance(asset, QueryAsset) and asset.query == spec.sql:
-        try:
-            return asset.get_batch_definition(BATCH_DEFINITION_NAME)
-        except KeyError:
-            return asset.add_batch_definition_whole_table(BATCH_DEFINITION_NAME)
-    if asset is not None:
-        # The query changed in code: the stored asset is stale and GX has no in-place edit.
-        log.info("replacing GX asset %s: its query changed", spec.name)
+    if asset is not None and not _asset_matches(asset, spec):
+        # The relation or query changed in code: GX has no in-place edit of an asset.
+        log.info("replacing GX asset %s: its definition changed", spec.name)
         datasource.delete_asset(spec.name)
-    asset = datasource.add_query_asset(spec.name, query=spec.sql)
-    return asset.add_batch_definition_whole_table(BATCH_DEFINITION_NAME)
+        asset = None
+    if asset is None:
+        if spec.query is not None:
+            asset = datasource.add_query_asset(spec.name, query=spec.query)
+        else:
+            schema, table = spec.relation.split(".")
+            asset = datasource.add_table_asset(spec.name, table_name=table, schema_name=schema)
+    try:
+        return asset.get_batch_definition(BATCH_DEFINITION_NAME)
+    except KeyError:
+        return asset.add_batch_definition_whole_table(BATCH_DEFINITION_NAME)
+
+
+def _asset_matches(asset, spec: AssetSpec) -> bool:
+    if spec.query is not None:
+        return isinstance(asset, QueryAsset) and asset.query == spec.query
+    return isinstance(asset, TableAsset) and f"{asset.schema_name}.{asset.table_name}" == spec.relation
 
 
 def ensure_suite(context: AbstractDataContext, name: str, expectations: tuple[Expectation, ...]):
@@ -120,7 +134,7 @@ def ensure_suite(context: AbstractDataContext, name: str, expectations: tuple[Ex
 
 
 def _definitions(expectations) -> list[dict]:
-    return [{k: v for k, v in e._to_normalized_self_dict().items() if k != "id"} for e in expectations]
+    return [{k: v for k, v in e.configuration.to_json_dict().items() if k != "id"} for e in expectations]
 
 
 def ensure_validation_definition(context: AbstractDataContext, name: str, batch: BatchDefinition, suite):

@@ -8,13 +8,13 @@ Only `severity: critical` failures fail a gate; warnings are counted and reporte
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+from great_expectations.datasource.fluent.interfaces import Batch
 from psycopg.rows import dict_row
 
 from argus.config import ArgusConfig
@@ -22,9 +22,6 @@ from argus.db import ConnectionInfo
 from expectations.context import GX_PROJECT_ROOT, SAMPLE_ROWS, AssetSpec, open_context
 from expectations.rules import PROVIDERS_PARAMETER
 from expectations.suites import build_layer, layer_assets, suite_name
-
-_JOIN = re.compile(r"\bjoin\b", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class GateFailure:
@@ -96,16 +93,19 @@ def run_gate(layer: str, info: ConnectionInfo, config: ArgusConfig, *,
     specs = {suite_name(layer, spec): spec for spec in layer_assets(layer)}
     context = open_context(info, project_root)
     checkpoint = build_layer(context, layer)
+    batches = {definition.suite.name: definition.data for definition in checkpoint.validation_definitions}
+    parameters = suite_parameters(config)
     started = time.perf_counter()
-    outcome = checkpoint.run(expectation_parameters=suite_parameters(config))
+    outcome = checkpoint.run(expectation_parameters=parameters)
     failures: list[GateFailure] = []
     evaluated = 0
     for suite_result in outcome.run_results.values():
         spec = specs[suite_result.suite_name]
-        for expectation_result in suite_result.results:
-            evaluated += 1
-            if not expectation_result.success:
-                failures.append(_failure(expectation_result, spec, info))
+        failed = [r for r in suite_result.results if not r.success]
+        evaluated += len(suite_result.results)
+        if failed:
+            batch = batches[suite_result.suite_name].get_batch()
+            failures += [_failure(result, spec, batch, parameters, info) for result in failed]
     seconds = time.perf_counter() - started
     if build_docs:
         context.build_data_docs()
@@ -121,21 +121,29 @@ def enforce(result: GateResult) -> GateResult:
     return result
 
 
-def _failure(outcome: ExpectationValidationResult, spec: AssetSpec, info: ConnectionInfo) -> GateFailure:
+def _failure(outcome: ExpectationValidationResult, spec: AssetSpec, batch: Batch,
+             parameters: dict[str, Any], info: ConnectionInfo) -> GateFailure:
+    """Details for one failed rule, fetched only now: the checkpoint ran BOOLEAN_ONLY."""
     config = outcome.expectation_config
     meta = config.meta or {}
     kwargs = config.kwargs
-    details = outcome.result or {}
+    columns = meta.get("columns") or [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
     # A rule GX could not evaluate (a missing table or column) must not pass silently; it
     # counts with the rule's own severity.
     error = _error(outcome.exception_info or {})
-    columns = meta.get("columns") or [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)] \
-        or list(kwargs.get("column_list") or [])
-    rows = _rows(details, columns)
-    unexpected = details.get("unexpected_count")
-    if config.type == "unexpected_rows_expectation" and error is None:
-        unexpected = details.get("observed_value")
-        rows = _sample_unexpected_rows(kwargs["unexpected_rows_query"], spec, info)
+    unexpected: int | None = None
+    observed: Any = None
+    rows: list[dict[str, Any]] = []
+    if error is None and config.type == "unexpected_rows_expectation":
+        unexpected, rows = _sample_unexpected_rows(kwargs["unexpected_rows_query"], spec, info)
+    elif error is None:
+        detail = batch.validate(config.to_domain_obj(), result_format=spec.detail_format(),
+                                expectation_parameters=parameters)
+        details = detail.result or {}
+        unexpected = details.get("unexpected_count")
+        observed = details.get("observed_value")
+        rows = _rows(details, columns)
+        error = _error(detail.exception_info or {})
     return GateFailure(
         rule_id=meta.get("rule_id", config.type),
         severity=meta.get("severity", "critical"),
@@ -144,7 +152,7 @@ def _failure(outcome: ExpectationValidationResult, spec: AssetSpec, info: Connec
         columns=tuple(columns),
         unexpected_count=unexpected,
         rows=tuple(rows[:SAMPLE_ROWS]),
-        observed_value=details.get("observed_value"),
+        observed_value=observed,
         error=error,
     )
 
@@ -159,11 +167,7 @@ def _error(exception_info: dict[str, Any]) -> str | None:
 
 
 def _rows(details: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:
-    """Failing rows as dicts, keyed by `row_key` where GX could return it.
-
-    Multicolumn rules (compound uniqueness) ignore `unexpected_index_column_names` in GX 1.x;
-    their unexpected values are the key columns themselves, so those serve as the row.
-    """
+    """Failing rows as dicts of the relation's key columns plus the checked values."""
     if details.get("partial_unexpected_index_list"):
         return list(details["partial_unexpected_index_list"])
     rows: list[dict[str, Any]] = []
@@ -179,15 +183,17 @@ def _rows(details: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _sample_unexpected_rows(query: str, spec: AssetSpec, info: ConnectionInfo) -> list[dict[str, Any]]:
-    """A few rows an UnexpectedRowsExpectation found.
+def _sample_unexpected_rows(query: str, spec: AssetSpec, info: ConnectionInfo) -> tuple[int, list[dict]]:
+    """How many rows an UnexpectedRowsExpectation found, and the first few.
 
-    Under SUMMARY, GX reports only their count (rows come back only under COMPLETE, which
-    would also pull every failing row of every map rule), so the failing query is rerun
-    with a LIMIT. `{batch}` is substituted as GX does: aliased by GX unless the query joins.
+    GX returns those rows only under COMPLETE, through a client-side cursor that buffers the
+    whole result; one LIMITed query with a window count stays small however many rows fail.
+    Only table assets carry these rules, for which GX's `{batch}` is the relation itself.
     """
-    batch = f"({spec.sql})" if _JOIN.search(query) else f"({spec.sql}) as subselect"
-    sql = f"select * from ({query.format(batch=batch)}) as failing limit {SAMPLE_ROWS}"
+    sql = (f"select failing.*, count(*) over () as _unexpected_total "
+           f"from ({query.format(batch=spec.relation)}) as failing limit {SAMPLE_ROWS}")
     with info.connect() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(sql.replace("%", "%%"))
-        return [dict(row) for row in cursor.fetchall()]
+        cursor.execute(sql)
+        rows = [dict(row) for row in cursor.fetchall()]
+    total = rows[0]["_unexpected_total"] if rows else 0
+    return total, [{k: v for k, v in row.items() if k != "_unexpected_total"} for row in rows]

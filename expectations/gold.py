@@ -24,6 +24,7 @@ from expectations.rules import (
     parameter,
     positive,
     unique,
+    unique_key,
 )
 from expectations.silver import ADJ_FACTOR_SOURCES, FUSED_FIELDS, calendar_rules
 
@@ -51,7 +52,7 @@ def _fct_daily_bar() -> AssetSpec:
         non_empty(f"{prefix}.not_empty"),
         not_null(f"{prefix}.ts_code_not_null", "ts_code"),
         not_null(f"{prefix}.trade_date_not_null", "trade_date"),
-        unique(f"{prefix}.key_unique", "ts_code", "trade_date"),
+        unique_key(f"{prefix}.key_unique", "ts_code", "trade_date"),
         matches(f"{prefix}.ts_code_format", "ts_code", CODE_REGEX),
         not_null(f"{prefix}.is_suspended_not_null", "is_suspended"),
         not_null(f"{prefix}.load_id_not_null", "_load_id"),
@@ -69,7 +70,7 @@ def _fct_daily_bar() -> AssetSpec:
         positive(f"{prefix}.adj_factor_positive", "adj_factor"),
         in_set(f"{prefix}.adj_factor_source_known", "adj_factor_source", ADJ_FACTOR_SOURCES),
         no_rows(f"{prefix}.hfq_is_raw_times_factor", "open/high/low/close_hfq = raw × adj_factor",
-                "select row_key, close, adj_factor, close_hfq, open_hfq, high_hfq, low_hfq from {batch} "
+                "select ts_code, trade_date, close, adj_factor, close_hfq, open_hfq, high_hfq, low_hfq from {batch} "
                 f"where {hfq_broken}",
                 [f"{p}_hfq" for p in PRICES]),
         *(in_set(f"{prefix}.{field}_source_known", f"{field}_source", market_sources) for field in FUSED_FIELDS),
@@ -79,20 +80,20 @@ def _fct_daily_bar() -> AssetSpec:
         between(f"{prefix}.pe_ttm_range", "pe_ttm", low=0, high=100_000, strict_low=True, severity="warning"),
         between(f"{prefix}.pb_range", "pb", low=0, high=10_000, strict_low=True, severity="warning"),
         no_rows(f"{prefix}.ts_code_in_dim_security", "every bar names a security in dim_security",
-                "select row_key, ts_code, trade_date from {batch} where ts_code not in "
+                "select ts_code, trade_date from {batch} where ts_code not in "
                 f"(select ts_code from {DIM_SECURITY})",
                 ["ts_code"]),
         no_rows(f"{prefix}.trade_date_in_calendar", "every bar falls on a day of dim_trade_calendar",
-                "select row_key, ts_code, trade_date from {batch} where trade_date not in "
+                "select ts_code, trade_date from {batch} where trade_date not in "
                 f"(select trade_date from {SCHEMA}.dim_trade_calendar)",
                 ["trade_date"]),
         no_rows(f"{prefix}.close_within_widest_limit",
                 "close within ±31% of pre_close (the widest daily limit, BSE ±30%, plus rounding)",
-                "select row_key, close, pre_close from {batch} where pre_close > 0 "
+                "select ts_code, trade_date, close, pre_close from {batch} where pre_close > 0 "
                 "and abs(close / pre_close - 1) > 0.31",
                 ["close", "pre_close"], severity="warning"),
     ]
-    return AssetSpec("fct_daily_bar", f"{SCHEMA}.fct_daily_bar", "t.ts_code || ' ' || t.trade_date", tuple(rules))
+    return AssetSpec("fct_daily_bar", f"{SCHEMA}.fct_daily_bar", ("ts_code", "trade_date"), tuple(rules))
 
 
 def _dim_security() -> AssetSpec:
@@ -107,7 +108,7 @@ def _dim_security() -> AssetSpec:
         unique(f"{prefix}.qlib_instrument_unique", "qlib_instrument"),
         matches(f"{prefix}.qlib_instrument_format", "qlib_instrument", QLIB_INSTRUMENT_REGEX),
         no_rows(f"{prefix}.qlib_instrument_matches_ts_code", "qlib_instrument is ts_code as SH600519",
-                "select row_key, ts_code, qlib_instrument from {batch} where qlib_instrument "
+                "select ts_code, qlib_instrument from {batch} where qlib_instrument "
                 "is distinct from split_part(ts_code, '.', 2) || split_part(ts_code, '.', 1)",
                 ["ts_code", "qlib_instrument"]),
         not_null(f"{prefix}.list_date_not_null", "list_date"),
@@ -121,39 +122,32 @@ def _dim_security() -> AssetSpec:
         # Accepts the limit as a percent (10) or a fraction (0.1); both stay within BSE's 30.
         between(f"{prefix}.price_limit_pct_range", "price_limit_pct", low=0, high=30, strict_low=True),
     ]
-    return AssetSpec("dim_security", DIM_SECURITY, "t.ts_code", tuple(rules))
+    return AssetSpec("dim_security", DIM_SECURITY, ("ts_code",), tuple(rules))
 
 
 def _dim_trade_calendar() -> AssetSpec:
-    return AssetSpec("dim_trade_calendar", f"{SCHEMA}.dim_trade_calendar", "t.trade_date::text",
+    return AssetSpec("dim_trade_calendar", f"{SCHEMA}.dim_trade_calendar", ("trade_date",),
                      tuple(calendar_rules("dim.trade_calendar")))
 
 
 def _qlib_daily_pv() -> AssetSpec:
     prefix = "qlib.daily_pv"
-    # Qlib's `$field` names are aliased: `$` also starts GX config substitutions.
-    query = (
-        "select t.instrument || ' ' || t.datetime as row_key, t.instrument, t.datetime, "
-        't."$open" as open, t."$close" as close, t."$high" as high, t."$low" as low, '
-        't."$volume" as volume, t."$factor" as factor '
-        f"from {SCHEMA}.qlib_daily_pv as t"
-    )
     rules = (
         non_empty(f"{prefix}.not_empty"),
         not_null(f"{prefix}.instrument_not_null", "instrument"),
         not_null(f"{prefix}.datetime_not_null", "datetime"),
-        unique(f"{prefix}.key_unique", "instrument", "datetime"),
+        unique_key(f"{prefix}.key_unique", "instrument", "datetime"),
         matches(f"{prefix}.instrument_format", "instrument", QLIB_INSTRUMENT_REGEX),
         no_rows(f"{prefix}.instrument_in_dim_security", "every instrument is a dim_security qlib_instrument",
-                "select row_key, instrument from {batch} where instrument not in "
+                "select instrument, datetime from {batch} where instrument not in "
                 f"(select qlib_instrument from {DIM_SECURITY} where qlib_instrument is not null)",
                 ["instrument"]),
-        positive(f"{prefix}.factor_positive", "factor"),
-        positive(f"{prefix}.close_positive", "close"),
-        at_least(f"{prefix}.high_ge_low", "high", "low"),
-        between(f"{prefix}.volume_non_negative", "volume", low=0),
+        positive(f"{prefix}.factor_positive", "$factor"),
+        positive(f"{prefix}.close_positive", "$close"),
+        at_least(f"{prefix}.high_ge_low", "$high", "$low"),
+        between(f"{prefix}.volume_non_negative", "$volume", low=0),
     )
-    return AssetSpec("qlib_daily_pv", f"{SCHEMA}.qlib_daily_pv", "row_key", rules, query=query)
+    return AssetSpec("qlib_daily_pv", f"{SCHEMA}.qlib_daily_pv", ("instrument", "datetime"), rules)
 
 
 def assets() -> list[AssetSpec]:

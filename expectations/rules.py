@@ -64,15 +64,21 @@ def null(rule_id: str, column: str, where: Condition, severity: Severity = "crit
     )
 
 
-def unique(rule_id: str, *columns: str, severity: Severity = "critical",
-           where: Condition | None = None) -> Expectation:
-    if len(columns) == 1:
-        return gxe.ExpectColumnValuesToBeUnique(
-            column=columns[0], row_condition=where, meta=_meta(rule_id, severity), severity=severity
-        )
-    return gxe.ExpectCompoundColumnsToBeUnique(
-        column_list=list(columns), row_condition=where, meta=_meta(rule_id, severity), severity=severity
-    )
+def unique(rule_id: str, column: str, severity: Severity = "critical") -> Expectation:
+    return gxe.ExpectColumnValuesToBeUnique(column=column, meta=_meta(rule_id, severity), severity=severity)
+
+
+def unique_key(rule_id: str, *columns: str, valid_only: bool = False, severity: Severity = "critical") -> Expectation:
+    """A compound key is unique, as one GROUP BY.
+
+    GX's ExpectCompoundColumnsToBeUnique joins the table to its own group counts and then
+    rescans it for samples: about 5 s per million rows against well under 1 s for this.
+    """
+    keys = ", ".join(columns)
+    where = "where _reject_reason is null " if valid_only else ""
+    return no_rows(rule_id, f"({keys}) identifies a row" + (" among valid rows" if valid_only else ""),
+                   f"select {keys}, count(*) as copies from {{batch}} {where}group by {keys} having count(*) > 1",
+                   list(columns), severity=severity)
 
 
 def between(rule_id: str, column: str, *, low: float | dict | None = None, high: float | dict | None = None,
@@ -119,7 +125,7 @@ def no_rows(rule_id: str, description: str, query: str, columns: list[str],
             severity: Severity = "critical") -> Expectation:
     """A rule no row may break, written as the SQL selecting the rows that break it.
 
-    The query selects `row_key` first so sampled failures read like the map rules' ones.
+    The query selects the relation's key columns first so sampled failures name their rows.
     """
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=query, description=description,

@@ -21,10 +21,11 @@ from expectations.rules import (
     parameter,
     positive,
     unique,
+    unique_key,
 )
 
 SCHEMA = "silver"
-DAILY_KEY = "t.ts_code || ' ' || t.trade_date"
+DAILY_KEY = ("ts_code", "trade_date")
 SPINE = f"{SCHEMA}.slv_security_spine"
 FUSED_FIELDS = ("open", "high", "low", "close", "pre_close", "volume", "amount")
 ADJ_FACTOR_SOURCES = ["tushare", "derived"]
@@ -35,7 +36,7 @@ def _daily_key_rules(prefix: str) -> list[Expectation]:
         non_empty(f"{prefix}.not_empty"),
         not_null(f"{prefix}.ts_code_not_null", "ts_code"),
         not_null(f"{prefix}.trade_date_not_null", "trade_date"),
-        unique(f"{prefix}.key_unique", "ts_code", "trade_date"),
+        unique_key(f"{prefix}.key_unique", "ts_code", "trade_date"),
         matches(f"{prefix}.ts_code_format", "ts_code", CODE_REGEX),
     ]
 
@@ -45,8 +46,7 @@ def _matches_spine(prefix: str, severity: Severity = "critical") -> Expectation:
     return no_rows(
         f"{prefix}.matches_spine",
         "one row per spine (ts_code, trade_date), no more, no less",
-        "select coalesce(b.row_key, s.ts_code || ' ' || s.trade_date) as row_key, "
-        "coalesce(b.ts_code, s.ts_code) as ts_code, coalesce(b.trade_date, s.trade_date) as trade_date, "
+        "select coalesce(b.ts_code, s.ts_code) as ts_code, coalesce(b.trade_date, s.trade_date) as trade_date, "
         "case when b.ts_code is null then 'missing' else 'not in spine' end as problem "
         f"from {{batch}} as b full join {SPINE} as s on s.ts_code = b.ts_code and s.trade_date = b.trade_date "
         "where b.ts_code is null or s.ts_code is null",
@@ -62,7 +62,7 @@ def calendar_rules(prefix: str) -> list[Expectation]:
     window functions pushed down to PostgreSQL.
     """
     ordered = (
-        "select * from (select row_key, trade_date, prev_trade_date, next_trade_date, day_index, "
+        "select * from (select trade_date, prev_trade_date, next_trade_date, day_index, "
         "lag(trade_date) over w as lag_date, lead(trade_date) over w as lead_date, "
         "lag(day_index) over w as lag_index from {batch} window w as (order by trade_date)) as ordered where "
     )
@@ -91,11 +91,11 @@ def _trade_calendar() -> AssetSpec:
     rules = [
         *calendar_rules(prefix),
         no_rows(f"{prefix}.open_days_only", "every day is open in the bronze exchange calendar",
-                "select row_key, trade_date from {batch} where trade_date not in "
+                "select trade_date from {batch} where trade_date not in "
                 "(select cal_date from bronze.brz_tushare__trade_cal where is_open)",
                 ["trade_date"]),
     ]
-    return AssetSpec("slv_trade_calendar", f"{SCHEMA}.slv_trade_calendar", "t.trade_date::text", tuple(rules))
+    return AssetSpec("slv_trade_calendar", f"{SCHEMA}.slv_trade_calendar", ("trade_date",), tuple(rules))
 
 
 def _security_spine() -> AssetSpec:
@@ -108,12 +108,12 @@ def _security_spine() -> AssetSpec:
         # A listed security without a bar on an open day is suspended (DOMAIN.md).
         in_set(f"{prefix}.no_bar_is_suspended", "is_suspended", [True], where=no_bar),
         no_rows(f"{prefix}.open_day", "every spine day is in the silver calendar",
-                "select row_key, ts_code, trade_date from {batch} where trade_date not in "
+                "select ts_code, trade_date from {batch} where trade_date not in "
                 f"(select trade_date from {SCHEMA}.slv_trade_calendar)",
                 ["trade_date"]),
         no_rows(f"{prefix}.within_listing",
                 "spine days lie between list_date and delist_date of the security",
-                "select b.row_key, b.ts_code, b.trade_date, s.list_date, s.delist_date from {batch} as b "
+                "select b.ts_code, b.trade_date, s.list_date, s.delist_date from {batch} as b "
                 "left join bronze.brz_tushare__stock_basic as s on s.ts_code = b.ts_code "
                 "where s.ts_code is null or b.trade_date < s.list_date or b.trade_date > s.delist_date",
                 ["ts_code", "trade_date"]),
@@ -177,14 +177,14 @@ def _corporate_actions() -> AssetSpec:
     rules = [
         not_null(f"{prefix}.ts_code_not_null", "ts_code"),
         not_null(f"{prefix}.ex_date_not_null", "ex_date"),
-        unique(f"{prefix}.key_unique", "ts_code", "ex_date"),
+        unique_key(f"{prefix}.key_unique", "ts_code", "ex_date"),
         matches(f"{prefix}.ts_code_format", "ts_code", CODE_REGEX),
         between(f"{prefix}.cash_div_tax_non_negative", "cash_div_tax", low=0),
         between(f"{prefix}.stk_bo_rate_non_negative", "stk_bo_rate", low=0),
         between(f"{prefix}.stk_co_rate_non_negative", "stk_co_rate", low=0),
     ]
-    return AssetSpec("slv_corporate_actions", f"{SCHEMA}.slv_corporate_actions",
-                     "t.ts_code || ' ' || t.ex_date", tuple(rules))
+    return AssetSpec("slv_corporate_actions", f"{SCHEMA}.slv_corporate_actions", ("ts_code", "ex_date"),
+                     tuple(rules))
 
 
 def _close_consistency() -> AssetSpec:
@@ -196,7 +196,7 @@ def _close_consistency() -> AssetSpec:
         between(f"{prefix}.tolerance_in_unit_range", "tolerance", low=0, high=1, strict_low=True),
         in_set(f"{prefix}.tolerance_from_config", "tolerance", parameter("close_tolerances"), severity="warning"),
         no_rows(f"{prefix}.verdict_matches_tolerance", "is_consistent is exactly rel_diff <= tolerance",
-                "select row_key, rel_diff, tolerance, is_consistent from {batch} "
+                "select ts_code, trade_date, rel_diff, tolerance, is_consistent from {batch} "
                 "where is_consistent is distinct from (rel_diff <= tolerance)",
                 ["rel_diff", "tolerance", "is_consistent"]),
     ]
@@ -206,7 +206,7 @@ def _close_consistency() -> AssetSpec:
 def _close_consistency_by_day() -> AssetSpec:
     """One row per day: the share of cross-source close pairs that agree."""
     query = (
-        "select trade_date::text as row_key, trade_date, count(*) as pairs, "
+        "select trade_date, count(*) as pairs, "
         "avg(is_consistent::int) as consistent_share "
         f"from {SCHEMA}.slv_close_consistency group by trade_date"
     )
@@ -214,7 +214,7 @@ def _close_consistency_by_day() -> AssetSpec:
         between("slv.close_consistency_share_within_gate", "consistent_share",
                 low=parameter("min_close_consistency")),
     )
-    return AssetSpec("slv_close_consistency_by_day", f"{SCHEMA}.slv_close_consistency", "row_key", rules,
+    return AssetSpec("slv_close_consistency_by_day", f"{SCHEMA}.slv_close_consistency", ("trade_date",), rules,
                      query=query)
 
 

@@ -146,8 +146,8 @@ def seed(conn: psycopg.Connection) -> None:
                     tables["bronze.brz_tushare__daily"].append({**key, **bar, "_load_id": LOAD, "_reject_reason": None})
                     tables["silver.slv_close_consistency"].append(
                         {**key, "rel_diff": 0.0, "tolerance": 0.005, "is_consistent": True})
-                qmt_bar = {**bar, "volume": 0, "amount": 0.0, "open": bar["pre_close"], "high": bar["pre_close"],
-                           "low": bar["pre_close"], "close": bar["pre_close"]} if suspended else bar
+                # bronze keeps QMT's suspension notice as a marker without prices or volume
+                qmt_bar = dict.fromkeys(bar) if suspended else bar
                 tables["bronze.brz_qmt__daily"].append(
                     {**key, **qmt_bar, "is_suspended": suspended, "_load_id": LOAD, "_reject_reason": None})
                 tables["bronze.brz_tushare__adj_factor"].append(
