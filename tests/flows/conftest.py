@@ -49,7 +49,11 @@ def e2e_config(base_config: ArgusConfig, tmp_path_factory, write_config) -> tupl
         securities=20, start_date=dt.date(2024, 7, 1), end_date=dt.date(2024, 9, 30),
         broken_rows=BROKEN_ROWS, discrepancies={"rate": 0.01, "price_noise_max": 0.02},
     )
-    config = config.model_copy(update={"export": config.export.model_copy(update={"qlib_dir": folder / "qlib"})})
+    config = config.model_copy(update={
+        "export": config.export.model_copy(update={"qlib_dir": folder / "qlib"}),
+        # With 20 securities one disagreeing close is already 5% of a day's pairs.
+        "gates": config.gates.model_copy(update={"min_close_consistency": 0.85}),
+    })
     return config, str(write_config(config, folder))
 
 
