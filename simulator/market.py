@@ -113,6 +113,8 @@ ROLE_BONUS_TRANSFER = "bonus_transfer"
 def yyyymmdd(days: np.ndarray) -> np.ndarray:
     """datetime64[D] → 'YYYYMMDD' text (object array; NaT → None)."""
     days = np.asarray(days, dtype="datetime64[D]")
+    if days.size == 0:  # numpy's string replace cannot size an empty array
+        return np.empty(days.shape, dtype=object)
     text = np.char.replace(np.datetime_as_string(days, unit="D").astype(str), "-", "").astype(object)
     text[np.isnat(days)] = None
     return text
