@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
+from pathlib import Path
 
 from argus.config import STATE_DIR, ConfigError, load_config
 
@@ -14,7 +15,9 @@ from argus.config import STATE_DIR, ConfigError, load_config
 def _prefect_environment() -> None:
     # Prefect reads its settings at import time; keep its state inside the project and
     # never let it phone home (the machines running Argus may have no internet).
-    os.environ.setdefault("PREFECT_HOME", str(STATE_DIR / "prefect"))
+    prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str(STATE_DIR / "prefect")))
+    # Prefect creates only the last path component; a fresh clone has no .argus yet.
+    prefect_home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The first start of the local API migrates its SQLite database: on a busy two-core
     # machine that takes longer than Prefect's 20-second default.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -38,9 +39,12 @@ def dbt_layer(stage: str, info: ConnectionInfo, config: ArgusConfig) -> DbtStage
 @task(name="gate", cache_policy=NO_CACHE, log_prints=True)
 def gate(layer: str, info: ConnectionInfo, config: ArgusConfig) -> GateResult:
     result = run_gate(layer, info, config)
-    print(f"gate {layer}: {'passed' if result.passed else 'FAILED'}")
-    enforce(result)
-    return result
+    print(f"gate {layer}: {'passed' if result.passed else 'FAILED'} "
+          f"({result.evaluated} rules, {result.seconds:.1f}s)")
+    for failure in result.failures:
+        if failure.severity != "critical":
+            print(f"warning {failure.rule_id} on {failure.table}: {failure.unexpected_count} rows")
+    return enforce(result)
 
 
 @task(name="export-qlib", cache_policy=NO_CACHE, log_prints=True)
@@ -66,7 +70,7 @@ def argus_daily(config_path: str | None = None, as_of: dt.date | None = None,
     """
     logger = get_run_logger()
     config = load_config(config_path)
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    today = dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
     if only_on_trading_days and not _is_trading_day(today):
         logger.info("%s is not an SSE trading day: nothing to do", today)
         return None
@@ -83,7 +87,7 @@ def argus_daily(config_path: str | None = None, as_of: dt.date | None = None,
 
     with provider_endpoints(config, as_of) as (endpoints, through):
         summary.as_of = through.isoformat()
-        lap("start market")
+        lap("providers")
         extract = extract_provider.with_options(
             retries=config.extract.retries, retry_delay_seconds=config.extract.retry_delay_seconds
         )
@@ -95,8 +99,9 @@ def argus_daily(config_path: str | None = None, as_of: dt.date | None = None,
     for layer in ("bronze", "silver", "gold"):
         dbt_layer(layer, info, config)
         lap(f"dbt {layer}")
-        gate(layer, info, config)
-        summary.gates[layer] = "passed"
+        checked = gate(layer, info, config)
+        warned = f", {checked.failed_warning} warnings" if checked.failed_warning else ""
+        summary.gates[layer] = f"passed ({checked.evaluated} rules{warned})"
         lap(f"gate {layer}")
 
     snapshot = export_qlib(info, config, [run_id])

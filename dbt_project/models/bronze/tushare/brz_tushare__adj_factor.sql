@@ -22,23 +22,8 @@ typed as (
     from source
 ),
 
-deduplicated as (
-    select
-        typed.*,
-        {{ latest_load_rank(['ts_code', 'trade_date']) }} as load_rank
-    from typed
-),
-
 latest as (
-    select
-        deduplicated.*,
-        securities.ts_code is not null as is_known_code
-    from deduplicated
-    left join securities
-        on deduplicated.ts_code = securities.ts_code
-    where deduplicated.load_rank = 1
-        or deduplicated.ts_code is null
-        or deduplicated.trade_date is null
+    {{ latest_known_rows('typed', ['ts_code', 'trade_date']) }}
 ),
 
 final as (

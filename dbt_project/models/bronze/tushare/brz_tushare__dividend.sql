@@ -32,24 +32,8 @@ typed as (
     from source
 ),
 
-deduplicated as (
-    select
-        typed.*,
-        {{ latest_load_rank(['ts_code', 'end_date', 'div_proc']) }} as load_rank
-    from typed
-),
-
 latest as (
-    select
-        deduplicated.*,
-        securities.ts_code is not null as is_known_code
-    from deduplicated
-    left join securities
-        on deduplicated.ts_code = securities.ts_code
-    where deduplicated.load_rank = 1
-        or deduplicated.ts_code is null
-        or deduplicated.end_date is null
-        or deduplicated.div_proc is null
+    {{ latest_known_rows('typed', ['ts_code', 'end_date', 'div_proc']) }}
 ),
 
 final as (
