@@ -182,22 +182,25 @@ def test_bad_configuration_fails_with_a_clear_error(tmp_path):
 def test_extract_is_retried_as_configured(flow_runs, tmp_path, write_config, monkeypatch):
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
+
+    from argus.config import QmtProvider, TushareProvider
 
     # Nothing listens on these ports: every extract attempt fails, and each is retried.
     monkeypatch.setenv("ARGUS_TEST_TOKEN", "test-token")
     unreachable = flow_runs.config.model_copy(update={
         "providers": flow_runs.config.providers.model_copy(update={
-            "tushare": {"url": "http://127.0.0.1:9/dataapi", "token_env": "ARGUS_TEST_TOKEN"},
-            "qmt": {"url": "http://127.0.0.1:9"},
+            "tushare": TushareProvider(url="http://127.0.0.1:9/dataapi", token_env="ARGUS_TEST_TOKEN"),
+            "qmt": QmtProvider(url="http://127.0.0.1:9"),
         }),
         "extract": flow_runs.config.extract.model_copy(update={"retries": 2, "retry_delay_seconds": 0}),
     })
-    unreachable = unreachable.model_validate(unreachable.model_dump())
     state = argus_daily(config_path=str(write_config(unreachable, tmp_path)), return_state=True)
     assert state.is_failed()
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])),
+            sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=50,
         )
     extract_runs = [run for run in runs if run.name.startswith("extract")]
     assert len(extract_runs) == 1
