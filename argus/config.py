@@ -69,6 +69,8 @@ class TushareProvider(_Strict):
 
 class QmtProvider(_Strict):
     url: str | None = None
+    # The agent may require a bearer token; the variable holds it, never the file.
+    token_env: str = "QMT_AGENT_TOKEN"
 
 
 class ProvidersConfig(_Strict):

@@ -14,6 +14,8 @@ from extract.pipeline import Endpoints
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Providers publish the day's bars between 15:30 and 17:00 Shanghai time.
 PUBLISHED_BY = dt.time(17, 0)
+# The simulated providers check tokens like the real ones; the demo's is public.
+DEMO_TOKEN = "argus-sim"
 
 
 def live_through(now: dt.datetime | None = None) -> dt.date:
@@ -30,16 +32,17 @@ def provider_endpoints(config: ArgusConfig, as_of: dt.date | None = None) -> Ite
         if not (providers.tushare.url and providers.qmt.url):
             raise ConfigError("providers: set both tushare.url and qmt.url for a live run, or neither for the demo")
         token = os.environ.get(providers.tushare.token_env, "")
-        yield Endpoints(providers.tushare.url, token, providers.qmt.url), as_of or live_through()
+        qmt_token = os.environ.get(providers.qmt.token_env) or None
+        yield Endpoints(providers.tushare.url, token, providers.qmt.url, qmt_token), as_of or live_through()
         return
 
     from simulator import MarketServer, SimulatedMarket
 
     market_cfg = config.market if as_of is None else config.market.model_copy(update={"as_of": as_of})
     market = SimulatedMarket.build(market_cfg)
-    with MarketServer(market) as server:
+    with MarketServer(market, qmt_token=DEMO_TOKEN, token=DEMO_TOKEN) as server:
         server.set_as_of(market_cfg.published_through)
         yield (
-            Endpoints(server.tushare_url, server.token, server.qmt_url, server.token),
+            Endpoints(server.tushare_url, server.token, server.qmt_url, server.qmt_token),
             market_cfg.published_through,
         )

@@ -205,3 +205,31 @@ def test_extract_is_retried_as_configured(flow_runs, tmp_path, write_config, mon
     extract_runs = [run for run in runs if run.name.startswith("extract")]
     assert len(extract_runs) == 1
     assert extract_runs[0].run_count == 3
+
+
+def test_snapshot_calendar_and_instruments_load_in_qlib(flow_runs, database):
+    from pathlib import Path
+
+    import qlib
+    from qlib.data import D
+
+    folder = Path(flow_runs.advanced.snapshot)
+    qlib.init(provider_uri=str(folder), region="cn", kernels=1)
+    expected_days = [d.date().isoformat() for d in flow_runs.market.days]
+    assert [str(d.date()) for d in D.calendar()] == expected_days
+    codes = _frame(database, "select qlib_instrument from gold.dim_security order by 1")["qlib_instrument"]
+    assert D.list_instruments(D.instruments("all"), as_list=True) == codes.tolist()
+
+
+def test_daily_fact_table_is_partitioned(database):
+    with database.connect() as conn:
+        if conn.execute("select 1 from pg_extension where extname = 'timescaledb'").fetchone():
+            hypertables = conn.execute(
+                "select count(*) from timescaledb_information.hypertables"
+                " where hypertable_schema = 'gold' and hypertable_name = 'fct_daily_bar'").fetchone()[0]
+            assert hypertables == 1
+            return
+        kind = conn.execute("select relkind from pg_class where oid = 'gold.fct_daily_bar'::regclass").fetchone()[0]
+        partitions = conn.execute(
+            "select count(*) from pg_inherits where inhparent = 'gold.fct_daily_bar'::regclass").fetchone()[0]
+    assert kind == "p" and partitions >= 2
