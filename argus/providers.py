@@ -36,13 +36,8 @@ def provider_endpoints(config: ArgusConfig, as_of: dt.date | None = None) -> Ite
         yield Endpoints(providers.tushare.url, token, providers.qmt.url, qmt_token), as_of or live_through()
         return
 
-    from simulator import MarketServer, SimulatedMarket
+    from simulator.server import market_process
 
     market_cfg = config.market if as_of is None else config.market.model_copy(update={"as_of": as_of})
-    market = SimulatedMarket.build(market_cfg)
-    with MarketServer(market, qmt_token=DEMO_TOKEN, token=DEMO_TOKEN) as server:
-        server.set_as_of(market_cfg.published_through)
-        yield (
-            Endpoints(server.tushare_url, server.token, server.qmt_url, server.qmt_token),
-            market_cfg.published_through,
-        )
+    with market_process(market_cfg, token=DEMO_TOKEN, qmt_token=DEMO_TOKEN) as (tushare_url, qmt_url):
+        yield Endpoints(tushare_url, DEMO_TOKEN, qmt_url, DEMO_TOKEN), market_cfg.published_through

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from types import TracebackType
 
 import pandas as pd
 
+from argus.config import MarketConfig
 from simulator import qmt_agent, tushare_api
 from simulator.market import SimulatedMarket
 
@@ -102,3 +108,38 @@ class MarketServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _serve_market(cfg_json: str, token: str, qmt_token: str | None, urls: Connection, stop: Event) -> None:
+    cfg = MarketConfig.model_validate_json(cfg_json)
+    with MarketServer(SimulatedMarket.build(cfg), token, qmt_token=qmt_token) as server:
+        server.set_as_of(cfg.published_through)
+        urls.send((server.tushare_url, server.qmt_url))
+        stop.wait()
+
+
+@contextmanager
+def market_process(cfg: MarketConfig, token: str = "argus-sim",
+                   qmt_token: str | None = None) -> Iterator[tuple[str, str]]:
+    """Serve the market from a child process; yields (tushare_url, qmt_url).
+
+    Real providers answer from other machines: serving from another process keeps
+    the market's work off the extractor's interpreter, so both cores are used.
+    """
+    context = multiprocessing.get_context("spawn")  # the parent runs threads: never fork it
+    receiver, sender = context.Pipe(duplex=False)
+    stop = context.Event()
+    process = context.Process(
+        target=_serve_market, args=(cfg.model_dump_json(), token, qmt_token, sender, stop), daemon=True
+    )
+    process.start()
+    try:
+        while not receiver.poll(0.2):
+            if not process.is_alive():
+                raise RuntimeError(f"the simulated market process exited with code {process.exitcode}")
+        yield receiver.recv()
+    finally:
+        stop.set()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()

@@ -161,6 +161,8 @@ class TushareService:
             name: _DateIndexedFrame(getattr(market, name), market.date_row_bounds(name))
             for name in ("daily", "adj_factor", "daily_basic")
         }
+        # A backfill asks for dividends once per security: slice one published view per as-of.
+        self._dividends: tuple[dt.date, pd.DataFrame, dict[str, np.ndarray]] | None = None
 
     # ------------------------------------------------------------ protocol
     def handle(self, body: bytes, path_api: str | None) -> dict:
@@ -309,14 +311,23 @@ class TushareService:
         rows, total = index.rows(codes, first, last, offset, limit)
         return [index.columns[name](rows) for name in fields], total
 
+    def _published_dividends(self, as_of: dt.date) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        cached = self._dividends
+        if cached is None or cached[0] != as_of:
+            frame = self.market.visible("dividend", as_of)
+            cached = (as_of, frame, frame.groupby("ts_code", observed=True).indices)
+            self._dividends = cached
+        return cached[1], cached[2]
+
     def _dividend(self, api_name, params, fields, as_of, offset, limit):
-        frame = self.market.visible("dividend", as_of)
+        frame, rows_of = self._published_dividends(as_of)
+        if "ts_code" in params:
+            codes = str(params["ts_code"]).split(",")
+            frame = frame.iloc[np.concatenate([rows_of.get(code, []) for code in codes]).astype(int)]
         mask = np.ones(len(frame), bool)
         for key in ("ann_date", "imp_ann_date", "ex_date", "record_date"):
             if key in params:
                 mask &= (frame[key] == params[key]).to_numpy()
-        if "ts_code" in params:
-            mask &= frame["ts_code"].isin(str(params["ts_code"]).split(",")).to_numpy()
         return self._page(frame[mask], fields, offset, limit)
 
 
