@@ -115,6 +115,7 @@ class AdjustmentConfig(_Strict):
 class GatesConfig(_Strict):
     max_reject_ratio: float = Field(ge=0, le=1)
     min_close_consistency: float = Field(ge=0, le=1)
+    keep_validation_runs: int = Field(30, ge=0)
 
 
 class ScheduleConfig(_Strict):

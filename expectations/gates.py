@@ -8,6 +8,7 @@ Only `severity: critical` failures fail a gate; warnings are counted and reporte
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,12 +108,22 @@ def run_gate(layer: str, info: ConnectionInfo, config: ArgusConfig, *,
             batch = batches[suite_result.suite_name].get_batch()
             failures += [_failure(result, spec, batch, parameters, info) for result in failed]
     seconds = time.perf_counter() - started
+    _prune_validation_results(project_root, config.gates.keep_validation_runs)
     if build_docs:
         context.build_data_docs()
     failures.sort(key=lambda f: (f.severity != "critical", f.table, f.rule_id))
     critical = sum(f.severity == "critical" for f in failures)
     return GateResult(layer=layer, passed=critical == 0, evaluated=evaluated, failed_critical=critical,
                       failed_warning=len(failures) - critical, seconds=seconds, failures=tuple(failures))
+
+
+def _prune_validation_results(project_root: Path, keep: int) -> None:
+    """GX keeps every run's results (uncommitted/validations/<layer>/<table>/<run>/<time>/);
+    a daily flow would grow that folder without end, so only the newest `keep` stay."""
+    for run_folder in (project_root / "gx" / "uncommitted" / "validations").glob("*/*/*"):
+        runs = sorted(p for p in run_folder.iterdir() if p.is_dir())
+        for stale in runs[:-keep] if keep else runs:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def enforce(result: GateResult) -> GateResult:

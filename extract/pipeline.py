@@ -39,7 +39,7 @@ class ExtractResult:
 PROVIDERS = ("tushare", "qmt")
 
 
-def _lineage_columns() -> None:
+def enable_lineage_columns() -> None:
     # Arrow tables skip dlt's row normaliser, which would otherwise add the lineage columns
     # every raw row must carry (`_dlt_load_id` back to ops.ingest_runs, `_dlt_id`).
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
@@ -78,7 +78,7 @@ def run_extract(provider: str, info: ConnectionInfo, endpoints: Endpoints, confi
     ops.ensure_schema(info)
     ops.record_start(info, run_id, provider, resources, dt.datetime.now(dt.timezone.utc))
     pipeline = _pipeline(provider, info)
-    _lineage_columns()
+    enable_lineage_columns()
     try:
         pipeline.sync_destination()
         load_info = pipeline.run(source, loader_file_format="csv")

@@ -181,9 +181,8 @@ def seed(conn: psycopg.Connection) -> None:
 
 
 @pytest.fixture(scope="session")
-def warehouse() -> Iterator[db.ConnectionInfo]:
-    info = db.ConnectionInfo(host="127.0.0.1", port=5432, user="postgres",
-                             dbname=f"argus_gx_test_{uuid.uuid4().hex[:10]}")
+def warehouse(server: db.ConnectionInfo) -> Iterator[db.ConnectionInfo]:
+    info = server.with_database(f"argus_gx_test_{uuid.uuid4().hex[:10]}")
     db.ensure_database(info)
     try:
         with info.connect() as conn:

@@ -196,3 +196,13 @@ def test_building_twice_changes_no_committed_file(warehouse: ConnectionInfo, gx_
     assert snapshot() == before
     config_text = (gx_project / "gx" / "great_expectations.yml").read_text()
     assert "${ARGUS_GX_CONNECTION}" in config_text and "postgresql+psycopg2://" not in config_text
+
+
+def test_validation_results_are_pruned_to_the_configured_count(
+        market: psycopg.Connection, warehouse: ConnectionInfo, config: ArgusConfig, gx_project: Path) -> None:
+    keep_one = config.model_copy(update={"gates": config.gates.model_copy(update={"keep_validation_runs": 1})})
+    for _ in range(2):
+        run_gate("gold", warehouse, keep_one, project_root=gx_project)
+    run_folders = list((gx_project / "gx" / "uncommitted" / "validations").glob("gold/*/*"))
+    assert run_folders
+    assert all(len([p for p in folder.iterdir() if p.is_dir()]) == 1 for folder in run_folders)
