@@ -2,12 +2,20 @@
     computed set-based as exp of a running sum of log ratios (L_t), then put on
     Tushare's level so a derived stretch continues Tushare's series instead of
     restarting at 1. -#}
+{#- Every join below is a merge join over the whole table; a parallel plan
+    makes each worker sort the full inner tables again, which on this 2-core
+    box is slower than one process doing it once. -#}
+{{ config(pre_hook="set local max_parallel_workers_per_gather = 0") }}
 {%- set priority = argus_setting('source_priority.financial_data') -%}
+{#- Providers whose own close and pre_close can give a day's ratio. -#}
+{%- set ratio_sources = ['tushare', 'qmt'] -%}
 
 with
 
-spine as (
-    select * from {{ ref('slv_security_spine') }}
+-- slv_daily_bars_fused holds exactly the spine's rows (it is the spine left
+-- joined to the bars), so it serves as the spine here and saves a join
+fused as (
+    select * from {{ ref('slv_daily_bars_fused') }}
 ),
 
 tushare_factors as (
@@ -25,100 +33,90 @@ qmt_bars as (
     where _reject_reason is null and not is_suspended
 ),
 
--- lag over traded days only, so close_{t-1} is the previous traded close and a
--- suspension in between is skipped; the first traded day has no ratio
-traded_days as (
+-- every spine day with each provider's own close and pre_close next to the
+-- fused ones, so all ratios come out of one window pass below instead of a
+-- current-bar and a previous-bar join per provider
+days as (
     select
-        ts_code,
-        trade_date,
-        lag(trade_date) over by_security as prev_traded_date,
-        lag(close) over by_security / nullif(pre_close, 0) as price_ratio,
-        _load_id
-    from {{ ref('slv_daily_bars_fused') }}
-    where not is_suspended
-    window by_security as (partition by ts_code order by trade_date)
+        fused.ts_code,
+        fused.trade_date,
+        fused.is_suspended,
+        fused.close,
+        fused.pre_close,
+        fused._load_id as bar_load_id,
+        {%- for provider in ratio_sources %}
+        {{ provider }}_bars.close as {{ provider }}_close,
+        {{ provider }}_bars.pre_close as {{ provider }}_pre_close,
+        {%- endfor %}
+        tushare_factors.adj_factor as tushare_factor,
+        tushare_factors._load_id as factor_load_id
+    from fused
+    {%- for provider in ratio_sources %}
+    left join {{ provider }}_bars
+        on fused.ts_code = {{ provider }}_bars.ts_code
+        and fused.trade_date = {{ provider }}_bars.trade_date
+    {%- endfor %}
+    left join tushare_factors
+        on fused.ts_code = tushare_factors.ts_code
+        and fused.trade_date = tushare_factors.trade_date
 ),
 
 {#- A ratio is taken from one provider's own close and pre_close where it has
     both days: mixing one provider's close with another's pre_close would turn
-    every cross-source discrepancy into a permanent step in the factor. -#}
-{%- set ratio_sources = {'tushare': 'tushare_ratios', 'qmt': 'qmt_ratios'} %}
-{%- for provider, bars in [('tushare', 'tushare_bars'), ('qmt', 'qmt_bars')] %}
-{{ provider }}_ratios as (
+    every cross-source discrepancy into a permanent step in the factor. A
+    provider's close is null on a day it has no valid bar, so its lag is null
+    unless it has the previous traded day too. -#}
+-- lag over traded days only: partitioning by is_suspended puts the traded days
+-- of a security in one partition, so close_{t-1} is the previous traded close
+-- and a suspension in between is skipped; the first traded day has no ratio.
+-- Suspended days add nothing to the running sum, so they get no ratio.
+log_ratios as (
     select
-        traded_days.ts_code,
-        traded_days.trade_date,
-        previous_bar.close / nullif(current_bar.pre_close, 0) as price_ratio
-    from traded_days
-    inner join {{ bars }} as current_bar
-        on traded_days.ts_code = current_bar.ts_code
-        and traded_days.trade_date = current_bar.trade_date
-    inner join {{ bars }} as previous_bar
-        on traded_days.ts_code = previous_bar.ts_code
-        and traded_days.prev_traded_date = previous_bar.trade_date
-),
-{% endfor %}
-traded_log_ratios as (
-    select
-        traded_days.ts_code,
-        traded_days.trade_date,
-        ln(coalesce(
+        days.*,
+        case when not is_suspended then ln(coalesce(
             {%- for provider in priority if provider in ratio_sources %}
-            {{ ratio_sources[provider] }}.price_ratio,
+            lag({{ provider }}_close) over traded_days / nullif({{ provider }}_pre_close, 0),
             {%- endfor %}
-            traded_days.price_ratio
-        )) as log_ratio,
-        traded_days._load_id
-    from traded_days
-    {%- for provider, ratios in ratio_sources.items() %}
-    left join {{ ratios }}
-        on traded_days.ts_code = {{ ratios }}.ts_code
-        and traded_days.trade_date = {{ ratios }}.trade_date
-    {%- endfor %}
+            lag(close) over traded_days / nullif(pre_close, 0)
+        )) end as log_ratio
+    from days
+    window traded_days as (partition by ts_code, is_suspended order by trade_date)
 ),
 
--- suspended days add nothing to the running sum, so they carry the factor forward
+-- suspended days add 0 to the running sum, so they carry the factor forward
 log_levels as (
     select
-        spine.ts_code,
-        spine.trade_date,
-        tushare_factors.adj_factor as tushare_factor,
-        coalesce(tushare_factors._load_id, traded_log_ratios._load_id) as _load_id,
-        sum(coalesce(traded_log_ratios.log_ratio, 0)) over (
-            partition by spine.ts_code
-            order by spine.trade_date
-            rows between unbounded preceding and current row
-        ) as log_level,
-        count(tushare_factors.adj_factor) over (
-            partition by spine.ts_code
-            order by spine.trade_date
-            rows between unbounded preceding and current row
-        ) as tushare_group
-    from spine
-    left join traded_log_ratios
-        on spine.ts_code = traded_log_ratios.ts_code
-        and spine.trade_date = traded_log_ratios.trade_date
-    left join tushare_factors
-        on spine.ts_code = tushare_factors.ts_code
-        and spine.trade_date = tushare_factors.trade_date
+        ts_code,
+        trade_date,
+        tushare_factor,
+        coalesce(factor_load_id, case when not is_suspended then bar_load_id end) as _load_id,
+        sum(coalesce(log_ratio, 0)) over by_date as log_level,
+        count(tushare_factor) over by_date as tushare_group
+    from log_ratios
+    window by_date as (
+        partition by ts_code
+        order by trade_date
+        rows between unbounded preceding and current row
+    )
 ),
 
 -- each tushare_group starts at a day Tushare has a factor for and runs up to
 -- the next one, so that day is the latest earlier anchor for the whole group;
--- days before the first Tushare value (group 0) anchor on the first later one
+-- days before the first Tushare value (group 0) anchor on the first later one,
+-- the day that opens group 1. Both windows partition by ts_code first, so they
+-- share one sort instead of re-sorting by "tushare_factor is null".
 anchors as (
     select
         log_levels.*,
-        max(tushare_factor) over (partition by ts_code, tushare_group) as earlier_anchor_factor,
-        max(case when tushare_factor is not null then log_level end)
-            over (partition by ts_code, tushare_group) as earlier_anchor_level,
-        first_value(tushare_factor) over (
-            partition by ts_code order by tushare_factor is null, trade_date
-        ) as later_anchor_factor,
-        first_value(log_level) over (
-            partition by ts_code order by tushare_factor is null, trade_date
-        ) as later_anchor_level
+        max(tushare_factor) over by_group as earlier_anchor_factor,
+        max(case when tushare_factor is not null then log_level end) over by_group as earlier_anchor_level,
+        max(case when tushare_group = 1 then tushare_factor end) over by_security as later_anchor_factor,
+        max(case when tushare_group = 1 and tushare_factor is not null then log_level end)
+            over by_security as later_anchor_level
     from log_levels
+    window
+        by_group as (partition by ts_code, tushare_group),
+        by_security as (partition by ts_code)
 ),
 
 final as (

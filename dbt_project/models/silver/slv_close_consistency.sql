@@ -25,7 +25,8 @@ fused as (
 market_ranges as (
     select
         trade_date,
-        avg((high - low) / nullif(pre_close, 0)) as market_avg_range
+        -- numeric: a double average summed in parallel differs in its last digits from run to run
+        avg(((high - low) / nullif(pre_close, 0))::numeric)::double precision as market_avg_range
     from fused
     group by trade_date
 ),

@@ -9,20 +9,35 @@ calendar as (
     select * from {{ ref('slv_trade_calendar') }}
 ),
 
--- a suspension notice is not a bar, so QMT's suspend_flag rows do not count
-valid_bars as (
+tushare_bar_days as (
     select ts_code, trade_date from {{ ref('brz_tushare__daily') }}
     where _reject_reason is null
-    union
+),
+
+-- a suspension notice is not a bar, so QMT's suspend_flag rows do not count
+qmt_bar_days as (
     select ts_code, trade_date from {{ ref('brz_qmt__daily') }}
     where _reject_reason is null and not is_suspended
 ),
 
+valid_bars as (
+    select * from tushare_bar_days
+    union
+    select * from qmt_bar_days
+),
+
+-- taken from the providers' days rather than valid_bars, so valid_bars is
+-- read once and its de-duplicating sort on (ts_code, trade_date) feeds the
+-- join in final directly instead of being materialized and sorted again
 loaded_window as (
     select
         min(trade_date) as first_loaded_date,
         max(trade_date) as last_loaded_date
-    from valid_bars
+    from (
+        select trade_date from tushare_bar_days
+        union all
+        select trade_date from qmt_bar_days
+    ) as bar_days
 ),
 
 -- Tushare's delist_date is the first day the security is no longer listed,
