@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -194,7 +195,7 @@ def psql_binary() -> str:
 
 def shell_env(info: ConnectionInfo, config: ArgusConfig) -> dict[str, str]:
     """What `eval "$(argus db env)"` exports so psql, dbt and dlt reach this database."""
-    venv_bin = str(Path(os.sys.executable).parent)
+    venv_bin = str(Path(sys.executable).parent)
     env = info.libpq_env()
     env["DESTINATION__POSTGRES__CREDENTIALS"] = info.dlt_url()
     env["ARGUS_DBT_VARS"] = json.dumps(config.dbt_vars()["argus"], separators=(",", ":"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from great_expectations.expectations.expectation import Expectation
+from great_expectations.expectations.row_conditions import Column, Condition
+
 from expectations.context import AssetSpec
 from expectations.rules import (
     BOARDS,
@@ -23,8 +26,6 @@ from expectations.rules import (
     unique,
     unique_key,
 )
-from great_expectations.expectations.expectation import Expectation
-from great_expectations.expectations.row_conditions import Column, Condition
 
 SCHEMA = "bronze"
 DAILY_KEY = ("ts_code", "trade_date")

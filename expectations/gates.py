@@ -24,6 +24,7 @@ from expectations.context import GX_PROJECT_ROOT, SAMPLE_ROWS, AssetSpec, open_c
 from expectations.rules import PROVIDERS_PARAMETER
 from expectations.suites import build_layer, layer_assets, suite_name
 
+
 @dataclass(frozen=True)
 class GateFailure:
     """One failed rule: where, what and a few of the offending rows."""

@@ -16,8 +16,8 @@ from argus.db import ConnectionInfo, connection_info
 from argus.dbt import DbtStageResult, build_stage
 from argus.providers import provider_endpoints
 from argus.summary import RunSummary, layer_row_counts
-from exports.qlib import QlibSnapshot, write_snapshot
 from expectations.gates import GateResult, enforce, run_gate
+from exports.qlib import QlibSnapshot, write_snapshot
 from extract.pipeline import PROVIDERS, Endpoints, ExtractResult, run_extract
 
 

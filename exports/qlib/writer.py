@@ -53,6 +53,8 @@ def daily_pv_frame(info: ConnectionInfo) -> pd.DataFrame:
     if frame.empty:
         raise ValueError("gold.qlib_daily_pv is empty: nothing to export")
     frame["datetime"] = pd.to_datetime(frame["datetime"])
+    # Plain Python strings: pandas 3's string dtype is stored in a form older readers
+    # (RD-Agent's pandas, qlib's tools) cannot load.
     frame["instrument"] = frame["instrument"].astype(object)
     frame = frame.set_index(INDEX).sort_index()
     if not frame.index.is_unique:
@@ -62,8 +64,7 @@ def daily_pv_frame(info: ConnectionInfo) -> pd.DataFrame:
 
 def _instrument_spans(frame: pd.DataFrame) -> pd.DataFrame:
     traded = frame[frame["$close"].notna()].reset_index()
-    spans = traded.groupby("instrument")["datetime"].agg(["min", "max"]).sort_index()
-    return spans
+    return traded.groupby("instrument")["datetime"].agg(["min", "max"]).sort_index()
 
 
 def _write_folder(folder: Path, frame: pd.DataFrame, calendar: list[dt.date], meta: dict) -> None:

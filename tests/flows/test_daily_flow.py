@@ -233,3 +233,17 @@ def test_daily_fact_table_is_partitioned(database):
         partitions = conn.execute(
             "select count(*) from pg_inherits where inhparent = 'gold.fct_daily_bar'::regclass").fetchone()[0]
     assert kind == "p" and partitions >= 2
+
+
+def test_benchmark_baseline_copies_every_raw_row(flow_runs, database):
+    from argus.bench import copy_baseline, render
+
+    seconds, rows = copy_baseline(database)
+    raw = flow_runs.repeated.layer_rows
+    assert rows == sum(raw["raw_tushare"].values()) + sum(raw["raw_qmt"].values())
+    assert seconds > 0
+    table = render(flow_runs.repeated, seconds, rows, securities=20, years=0.25)
+    assert "dbt silver" in table and "x COPY" in table
+    with database.connect() as conn:
+        leftover = conn.execute("select 1 from pg_namespace where nspname = 'bench_copy'").fetchone()
+    assert leftover is None
