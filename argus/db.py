@@ -122,12 +122,17 @@ def _from_url(url: str) -> ConnectionInfo:
     )
 
 
-def _embedded_server():
+def _pgserver():
     # pgserver warns about a missing XDG_RUNTIME_DIR on headless machines; it falls back to /tmp.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
+        import pgserver._commands
+    return pgserver
 
+
+def _embedded_server():
+    pgserver = _pgserver()
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     try:
         return pgserver.get_server(PGDATA, cleanup_mode=None)
@@ -181,16 +186,14 @@ def drop_database(info: ConnectionInfo) -> None:
 def stop_embedded() -> bool:
     if not embedded_running():
         return False
-    from pgserver._commands import pg_ctl
-
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user="pgserver" if os.geteuid() == 0 else None)
+    # As root, pgserver runs the server as its own system user; pg_ctl must run as that user too.
+    _pgserver()._commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA,
+                                 user="pgserver" if os.geteuid() == 0 else None)
     return True
 
 
 def psql_binary() -> str:
-    from pgserver._commands import POSTGRES_BIN_PATH
-
-    return str(POSTGRES_BIN_PATH / "psql")
+    return str(_pgserver()._commands.POSTGRES_BIN_PATH / "psql")
 
 
 def shell_env(info: ConnectionInfo, config: ArgusConfig) -> dict[str, str]:
