@@ -25,6 +25,7 @@ from expectations.rules import (
     positive,
     unique,
     unique_key,
+    within_widest_limit,
 )
 
 SCHEMA = "bronze"
@@ -82,20 +83,9 @@ def _bar_rules(prefix: str, bar: Condition = VALID_ROW,
         at_least(f"{prefix}.close_ge_low", "close", "low", where=bar),
         between(f"{prefix}.volume_non_negative", "volume", low=0, where=bar),
         between(f"{prefix}.amount_non_negative", "amount", low=0, where=bar),
-        # A close beyond ±30% of the reference price exceeds every board's limit, except in
-        # the first five sessions of a listing, which trade without one.
-        no_rows(
-            f"{prefix}.close_within_widest_limit",
-            "valid bars close within ±31% of pre_close (the widest daily limit, BSE ±30%, plus rounding) "
-            "after a listing's first five sessions",
-            "select b.ts_code, b.trade_date, b.close, b.pre_close from {batch} b "
-            f"join {SECURITIES} s on s.ts_code = b.ts_code "
-            f"where {bar_sql} "
-            "and b.pre_close > 0 and abs(b.close / b.pre_close - 1) > 0.31 "
-            f"and (select count(*) from {CALENDAR} c where c.is_open "
-            "and c.cal_date between s.list_date and b.trade_date) > 5",
-            ["close", "pre_close"],
-            severity="warning",
+        within_widest_limit(
+            f"{prefix}.close_within_widest_limit", bar_sql, SECURITIES,
+            f"select count(*) from {CALENDAR} c where c.is_open and c.cal_date between s.list_date and b.trade_date",
         ),
     ]
 

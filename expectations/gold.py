@@ -25,6 +25,7 @@ from expectations.rules import (
     positive,
     unique,
     unique_key,
+    within_widest_limit,
 )
 from expectations.silver import ADJ_FACTOR_SOURCES, FUSED_FIELDS, calendar_rules
 
@@ -87,11 +88,10 @@ def _fct_daily_bar() -> AssetSpec:
                 "select ts_code, trade_date from {batch} where trade_date not in "
                 f"(select trade_date from {SCHEMA}.dim_trade_calendar)",
                 ["trade_date"]),
-        no_rows(f"{prefix}.close_within_widest_limit",
-                "close within ±31% of pre_close (the widest daily limit, BSE ±30%, plus rounding)",
-                "select ts_code, trade_date, close, pre_close from {batch} where pre_close > 0 "
-                "and abs(close / pre_close - 1) > 0.31",
-                ["close", "pre_close"], severity="warning"),
+        within_widest_limit(
+            f"{prefix}.close_within_widest_limit", "not b.is_suspended", DIM_SECURITY,
+            f"select count(*) from {SCHEMA}.dim_trade_calendar c where c.trade_date between s.list_date and b.trade_date",
+        ),
     ]
     return AssetSpec("fct_daily_bar", f"{SCHEMA}.fct_daily_bar", ("ts_code", "trade_date"), tuple(rules))
 

@@ -131,3 +131,22 @@ def no_rows(rule_id: str, description: str, query: str, columns: list[str],
         unexpected_rows_query=query, description=description,
         meta=_meta(rule_id, severity, columns), severity=severity,
     )
+
+
+def within_widest_limit(rule_id: str, bars: str, securities: str, sessions: str) -> Expectation:
+    """Closes within ±31% of pre_close (the widest board limit, BSE ±30%, plus rounding).
+
+    A listing's first five sessions trade without a limit, so they are exempt. `bars` is the
+    SQL condition selecting real bars on alias `b`; `sessions` is a query counting open days
+    from `s.list_date` to `b.trade_date`.
+    """
+    return no_rows(
+        rule_id,
+        "closes within ±31% of pre_close (the widest daily limit) after a listing's first five sessions",
+        "select b.ts_code, b.trade_date, b.close, b.pre_close from {batch} b "
+        f"join {securities} s on s.ts_code = b.ts_code "
+        f"where {bars} and b.pre_close > 0 and abs(b.close / b.pre_close - 1) > 0.31 "
+        f"and ({sessions}) > 5",
+        ["close", "pre_close"],
+        severity="warning",
+    )
