@@ -23,8 +23,6 @@ def _prefect_environment() -> None:
     # machine that takes longer than Prefect's 20-second default.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
 def _date(text: str) -> dt.date:

@@ -33,6 +33,8 @@ def dbt_env(info: ConnectionInfo, config: ArgusConfig) -> dict[str, str]:
     env = info.libpq_env()
     env["ARGUS_DBT_VARS"] = json.dumps(config.dbt_vars()["argus"])
     env["DBT_PROFILES_DIR"] = str(DBT_PROJECT_DIR)
+    # Warehouses often have no internet: dbt must not try to send usage events.
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return env
 
 

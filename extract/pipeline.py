@@ -39,11 +39,13 @@ class ExtractResult:
 PROVIDERS = ("tushare", "qmt")
 
 
-def enable_lineage_columns() -> None:
+def configure_dlt() -> None:
     # Arrow tables skip dlt's row normaliser, which would otherwise add the lineage columns
     # every raw row must carry (`_dlt_load_id` back to ops.ingest_runs, `_dlt_id`).
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     dlt.config["normalize.parquet_normalizer.add_dlt_id"] = True
+    # Warehouses often have no internet: dlt must not try to send usage events.
+    dlt.config["runtime.dlthub_telemetry"] = False
 
 
 def _pipeline(provider: str, info: ConnectionInfo) -> dlt.Pipeline:
@@ -72,13 +74,13 @@ def _source(provider: str, endpoints: Endpoints, config: ArgusConfig, start: dt.
 def run_extract(provider: str, info: ConnectionInfo, endpoints: Endpoints, config: ArgusConfig,
                 run_id: str, end: dt.date) -> ExtractResult:
     """Load everything new from one provider up to `end`; a rerun loads nothing."""
+    configure_dlt()
     start = config.providers.backfill_start or config.market.start_date
     source = _source(provider, endpoints, config, start, end)
     resources = list(source.resources.keys())
     ops.ensure_schema(info)
     ops.record_start(info, run_id, provider, resources, dt.datetime.now(dt.timezone.utc))
     pipeline = _pipeline(provider, info)
-    enable_lineage_columns()
     try:
         pipeline.sync_destination()
         load_info = pipeline.run(source, loader_file_format="csv")

@@ -22,7 +22,7 @@ from psycopg import sql
 from argus import db
 from argus.dbt import build_stage
 from extract.arrow import conform
-from extract.pipeline import enable_lineage_columns
+from extract.pipeline import configure_dlt
 from extract.qmt import settings as qmt_settings
 from extract.tushare import settings as ts_settings
 
@@ -69,7 +69,7 @@ def real_warehouse(server, base_config, real_data, tmp_path_factory):
     cal["is_open"] = cal["cal_date"].isin(open_days).astype("int64")
     cal["pretrade_date"] = None
 
-    enable_lineage_columns()
+    configure_dlt()
     pipeline = dlt.pipeline(
         pipeline_name="argus_real_samples",
         pipelines_dir=str(tmp_path_factory.mktemp("dlt")),
