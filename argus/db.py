@@ -7,7 +7,6 @@ command, `psql` or `dbt` reuses it.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -20,7 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from argus.config import REPO_ROOT, STATE_DIR, ArgusConfig
+from argus.config import STATE_DIR, ArgusConfig
 
 EMBEDDED_DATABASE = "argus"
 PGDATA = STATE_DIR / "pgdata"
@@ -198,11 +197,11 @@ def psql_binary() -> str:
 
 def shell_env(info: ConnectionInfo, config: ArgusConfig) -> dict[str, str]:
     """What `eval "$(argus db env)"` exports so psql, dbt and dlt reach this database."""
+    from argus.dbt import dbt_env  # argus.dbt builds on this module
+
     venv_bin = str(Path(sys.executable).parent)
-    env = info.libpq_env()
+    env = dbt_env(info, config)
     env["DESTINATION__POSTGRES__CREDENTIALS"] = info.dlt_url()
-    env["ARGUS_DBT_VARS"] = json.dumps(config.dbt_vars()["argus"], separators=(",", ":"))
-    env["DBT_PROFILES_DIR"] = str(REPO_ROOT / "dbt_project")
     env["PATH"] = os.pathsep.join([venv_bin, str(Path(psql_binary()).parent)]) + os.pathsep + "${PATH}"
     return env
 

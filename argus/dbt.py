@@ -30,6 +30,7 @@ class DbtStageResult:
 
 
 def dbt_env(info: ConnectionInfo, config: ArgusConfig) -> dict[str, str]:
+    """What dbt needs in its environment: the connection for profiles.yml and the settings."""
     env = info.libpq_env()
     env["ARGUS_DBT_VARS"] = json.dumps(config.dbt_vars()["argus"])
     env["DBT_PROFILES_DIR"] = str(DBT_PROJECT_DIR)
@@ -61,14 +62,14 @@ def build_stage(stage: str, info: ConnectionInfo, config: ArgusConfig) -> DbtSta
         ["build", "--select", *STAGE_SELECTORS[stage], "--indirect-selection", "cautious", "--quiet"], info, config
     )
     results = list(getattr(outcome.result, "results", None) or [])
-    failures = [r for r in results if str(r.status) in ("error", "fail", "runtime error")]
+    failures = [r for r in results if r.status in ("error", "fail")]
     if not outcome.success or failures:
         detail = "; ".join(f"{r.node.unique_id}: {r.message}" for r in failures) or str(outcome.exception)
         raise DbtStageFailed(f"dbt build of {stage} failed: {detail}")
     kinds = [r.node.resource_type for r in results]
     return DbtStageResult(
         stage=stage,
-        models=sum(1 for k in kinds if str(k) in ("model", "NodeType.Model")),
-        tests=sum(1 for k in kinds if str(k) in ("test", "NodeType.Test")),
-        warnings=sum(1 for r in results if str(r.status) == "warn"),
+        models=kinds.count("model"),
+        tests=kinds.count("test"),
+        warnings=sum(1 for r in results if r.status == "warn"),
     )

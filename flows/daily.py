@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from argus.calendar import is_trading_day
 from argus.config import ArgusConfig, load_config
 from argus.db import ConnectionInfo, connection_info
 from argus.dbt import DbtStageResult, build_stage
@@ -54,12 +55,6 @@ def export_qlib(info: ConnectionInfo, config: ArgusConfig, run_ids: list[str]) -
     return snapshot
 
 
-def _is_trading_day(day: dt.date) -> bool:
-    import exchange_calendars as xcals
-
-    return bool(xcals.get_calendar("XSHG", start="1990-12-19").is_session(day.isoformat()))
-
-
 @flow(name="argus-daily", log_prints=True)
 def argus_daily(config_path: str | None = None, as_of: dt.date | None = None,
                 only_on_trading_days: bool = False) -> RunSummary | None:
@@ -71,7 +66,7 @@ def argus_daily(config_path: str | None = None, as_of: dt.date | None = None,
     logger = get_run_logger()
     config = load_config(config_path)
     today = dt.datetime.now(ZoneInfo(config.schedule.timezone)).date()
-    if only_on_trading_days and not _is_trading_day(today):
+    if only_on_trading_days and not is_trading_day(today):
         logger.info("%s is not an SSE trading day: nothing to do", today)
         return None
     run_id = str(flow_run.id or uuid.uuid4())

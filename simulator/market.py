@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from argus.calendar import FIRST_SESSION, trading_days_array
 from argus.config import MarketConfig
-from simulator.calendar import FIRST_SESSION, trading_days_array
 from simulator.corporate_actions import ex_reference_price, round_price
 
 MIN_OPEN_DAYS = 20

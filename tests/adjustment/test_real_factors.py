@@ -12,7 +12,6 @@ import json
 import uuid
 
 import dlt
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -20,6 +19,7 @@ import pytest
 from psycopg import sql
 
 from argus import db
+from argus.calendar import trading_days
 from argus.dbt import build_stage
 from extract.arrow import conform
 from extract.pipeline import configure_dlt
@@ -62,7 +62,7 @@ def real_warehouse(server, base_config, real_data, tmp_path_factory):
         [pd.read_csv(path, dtype={"trade_date": str}) for path in sorted((real_data / "tushare_daily").glob("*.csv"))],
         ignore_index=True,
     )
-    sessions = xcals.get_calendar("XSHG", start="2017-12-01").sessions_in_range("2018-01-02", "2023-12-21")
+    sessions = trading_days("2018-01-02", "2023-12-21")
     days = pd.date_range("2018-01-02", "2023-12-21")
     open_days = set(sessions.strftime("%Y%m%d"))
     cal = pd.DataFrame({"exchange": "SSE", "cal_date": days.strftime("%Y%m%d")})

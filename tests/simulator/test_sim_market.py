@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sim_support import END, START, role, small_config
 
+from argus.calendar import previous_trading_day, trading_days, trading_days_array
 from simulator import SimulatedMarket
-from simulator.calendar import previous_trading_day, trading_days, trading_days_array
 from simulator.corporate_actions import cumulative_factor, ex_reference_price, round_price
 
 CODE_PATTERNS = {

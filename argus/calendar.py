@@ -54,3 +54,8 @@ def previous_trading_day(day: dt.date | str) -> dt.date:
     if ts.date() <= cal.first_session.date():
         raise ValueError(f"no trading day before {ts.date()}: the calendar starts {cal.first_session.date()}")
     return cal.date_to_session(ts - pd.Timedelta(days=1), direction="previous").date()
+
+
+def is_trading_day(day: dt.date | str) -> bool:
+    """Whether `day` is an SSE session (a day outside the calendar raises, naming its bounds)."""
+    return len(trading_days(day, day)) == 1
